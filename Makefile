@@ -1,0 +1,28 @@
+# Two entry points for a fresh machine (see README.md):
+#   make book   set up, then build the book with warnings as errors (output: _build/html)
+#   make test   set up, then run every test
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+
+.PHONY: setup book test lint clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+book: setup
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check learner_tools autograder datasets tests scripts
+
+clean:
+	rm -rf _build build

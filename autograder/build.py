@@ -1,0 +1,81 @@
+"""Build an assignment with Otter Assign: the student notebook and the autograder zip.
+
+Otter Assign also runs the assignment's tests against the reference solution and fails if any
+test does not pass, so a successful build means the solution scores full marks on its own tests.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.assignments import Assignment
+
+
+class BuildError(RuntimeError):
+    """Otter Assign failed, or did not write what it should have."""
+
+
+@dataclass(frozen=True)
+class BuildOutput:
+    """The files one build produced."""
+
+    student_notebook: Path
+    solution_notebook: Path
+    autograder_zip: Path
+
+
+def build_assignment(assignment: Assignment, out_dir: Path) -> BuildOutput:
+    """Run ``otter assign`` on the source notebook, writing into a fresh ``out_dir``."""
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    command = [sys.executable, "-m", "otter", "assign", "--no-pdfs",
+               str(assignment.source), str(out_dir)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BuildError(
+            f"otter assign failed for {assignment.name} ({assignment.source}):\n"
+            f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
+    student = out_dir / "student" / assignment.source.name
+    solution = out_dir / "autograder" / assignment.source.name
+    zips = sorted((out_dir / "autograder").glob("*.zip"))
+    if not student.is_file() or not solution.is_file() or len(zips) != 1:
+        raise BuildError(f"otter assign did not write the expected files into {out_dir}")
+    # Give the zip a stable name, so scripts and documentation can point at it.
+    stable_zip = zips[0].with_name(f"{assignment.name}-autograder.zip")
+    zips[0].rename(stable_zip)
+    return BuildOutput(student, solution, stable_zip)
+
+
+def normalized_notebook(path: Path) -> dict:
+    """The parts of a notebook that matter to a learner: cells' type and text, and the tests.
+
+    Cell ids and execution metadata vary between runs of Otter Assign, so comparing whole files
+    would report differences that are not real.
+    """
+    notebook = json.loads(Path(path).read_text(encoding="utf-8"))
+    return {
+        "cells": [(cell["cell_type"], "".join(cell["source"])) for cell in notebook["cells"]],
+        "otter": notebook.get("metadata", {}).get("otter", {}),
+    }
+
+
+def publish_student_notebook(assignment: Assignment, output: BuildOutput) -> Path:
+    """Copy the built student notebook to where learners and Binder find it."""
+    shutil.copyfile(output.student_notebook, assignment.student_notebook)
+    return assignment.student_notebook
+
+
+def student_notebook_is_current(assignment: Assignment, output: BuildOutput) -> bool:
+    """Whether the published student notebook matches a fresh build."""
+    if not assignment.student_notebook.is_file():
+        return False
+    return normalized_notebook(assignment.student_notebook) == normalized_notebook(
+        output.student_notebook
+    )

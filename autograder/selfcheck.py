@@ -1,0 +1,115 @@
+"""Prove that an assignment's tests grade honestly.
+
+Three promises, each checked by grading real notebooks with otter:
+
+* the reference solution earns every autograded point;
+* the blank student notebook earns none;
+* every plausible wrong answer kept in ``wrong-answers.yml`` loses points on its question.
+
+It also checks that every autograded question has at least one wrong answer on file, since a
+test that has never rejected anything may not be able to.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from autograder.assignments import Assignment
+from autograder.build import BuildOutput
+from autograder.grading import NotebookGrade, grade_notebook
+
+
+@dataclass(frozen=True)
+class WrongAnswer:
+    question: str
+    why: str
+    code: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One promise, kept or broken."""
+
+    label: str
+    passed: bool
+    detail: str
+
+
+def load_wrong_answers(path: Path) -> list[WrongAnswer]:
+    """Read ``wrong-answers.yml``: a mapping of question name to a list of {why, code}."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"No wrong answers kept for this assignment: {path} is missing.")
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    answers = []
+    for question, entries in data.items():
+        for entry in entries or []:
+            if not isinstance(entry, dict) or not {"why", "code"} <= entry.keys():
+                raise ValueError(f"{path}: each wrong answer for {question} needs 'why' and 'code'")
+            answers.append(WrongAnswer(str(question), entry["why"].strip(), entry["code"]))
+    return answers
+
+
+def write_notebook_with_extra_cell(solution: Path, code: str, destination: Path) -> Path:
+    """Copy the solution notebook with one code cell appended at the end.
+
+    Otter runs its tests after the whole notebook has executed, so a cell at the end that
+    reassigns an answer is exactly what the tests see: the solution, with one answer replaced.
+    """
+    notebook = json.loads(Path(solution).read_text(encoding="utf-8"))
+    notebook["cells"].append({
+        "cell_type": "code", "id": "kept-wrong-answer", "execution_count": None,
+        "metadata": {}, "outputs": [],
+        "source": code,
+    })
+    destination.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+    return destination
+
+
+def _grade(args: tuple[Path, Path]) -> NotebookGrade:
+    return grade_notebook(*args)
+
+
+def selfcheck(assignment: Assignment, build: BuildOutput, workdir: Path,
+              workers: int = 2) -> list[CheckResult]:
+    """Grade the solution, the blank notebook and every wrong answer; report each promise."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    wrong_answers = load_wrong_answers(assignment.wrong_answers)
+    notebooks = [build.solution_notebook, build.student_notebook]
+    for index, wrong in enumerate(wrong_answers):
+        target = workdir / f"wrong-{index:02d}-{wrong.question}.ipynb"
+        notebooks.append(
+            write_notebook_with_extra_cell(build.solution_notebook, wrong.code, target)
+        )
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        grades = list(pool.map(_grade, [(nb, build.autograder_zip) for nb in notebooks]))
+
+    solution, blank, wrong_grades = grades[0], grades[1], grades[2:]
+    results = [
+        CheckResult("reference solution scores full marks",
+                    solution.possible > 0 and solution.score == solution.possible,
+                    f"{solution.score:g} / {solution.possible:g}"),
+        CheckResult("blank student notebook scores zero", blank.score == 0,
+                    f"{blank.score:g} / {blank.possible:g}"),
+    ]
+    for wrong, grade in zip(wrong_answers, wrong_grades, strict=True):
+        question = grade.questions.get(wrong.question)
+        if question is None:
+            results.append(CheckResult(f"{wrong.question}: {wrong.why}", False,
+                                       f"no autograded question called {wrong.question}"))
+            continue
+        results.append(CheckResult(
+            f"{wrong.question} rejects: {wrong.why}",
+            question.score < question.possible,
+            f"{question.score:g} / {question.possible:g}",
+        ))
+    covered = {w.question for w in wrong_answers}
+    for name in sorted(set(solution.questions) - covered):
+        results.append(CheckResult(f"{name} has a kept wrong answer", False,
+                                   f"add one to {assignment.wrong_answers}"))
+    return results

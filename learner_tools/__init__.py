@@ -1,0 +1,25 @@
+"""Helpers for learners: load the course datasets, plot accessibly, explore with widgets.
+
+Everything a lesson needs beyond pandas and matplotlib lives here, so lessons stay short and the
+same code is tested once instead of being copied into every notebook.
+"""
+
+from learner_tools.data import (
+    DatasetError,
+    data_dir,
+    list_datasets,
+    load_call_centre_monthly,
+    load_dataset,
+    load_service_inventory,
+    load_service_transactions,
+)
+
+__all__ = [
+    "DatasetError",
+    "data_dir",
+    "list_datasets",
+    "load_call_centre_monthly",
+    "load_dataset",
+    "load_service_inventory",
+    "load_service_transactions",
+]

@@ -1,0 +1,207 @@
+"""Load the course datasets as typed pandas DataFrames, checked against the data dictionary.
+
+The data dictionary is the Frictionless data package in ``datasets/datapackage.json``. Reading
+types from it (rather than letting pandas guess) matters for public-service data: pandas would
+turn the inventory's "NA" code, which means "channel not offered", into a missing value, and
+would read identifiers such as service numbers as integers. A file that does not match the
+dictionary raises :class:`DatasetError` naming the file, the column, the row and what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+DATA_DIR_ENV = "LEARNER_TOOLS_DATA_DIR"
+DICTIONARY = "datapackage.json"
+
+
+class DatasetError(Exception):
+    """A dataset is missing, or its file does not match the data dictionary."""
+
+
+def data_dir() -> Path:
+    """Return the folder that holds the datasets and their dictionary.
+
+    Looked for in order: the folder named by the environment variable LEARNER_TOOLS_DATA_DIR;
+    ``datasets/`` beside this package (the repository layout, an editable install, or a copy
+    of the package next to a notebook); ``datasets/`` in the working folder or any parent.
+    """
+    candidates: list[Path] = []
+    if os.environ.get(DATA_DIR_ENV):
+        candidates.append(Path(os.environ[DATA_DIR_ENV]))
+    candidates.append(Path(__file__).resolve().parent.parent / "datasets")
+    cwd = Path.cwd().resolve()
+    candidates.extend(folder / "datasets" for folder in (cwd, *cwd.parents))
+    for candidate in candidates:
+        if (candidate / DICTIONARY).is_file():
+            return candidate
+    searched = "\n  ".join(str(c) for c in candidates[:4])
+    raise DatasetError(
+        f"Could not find the course datasets (a folder 'datasets' holding {DICTIONARY}). "
+        f"Looked in:\n  {searched}\nRun the notebook from inside the course repository, or set "
+        f"the environment variable {DATA_DIR_ENV} to the datasets folder."
+    )
+
+
+@lru_cache(maxsize=8)
+def _read_dictionary(folder: str) -> dict:
+    path = Path(folder) / DICTIONARY
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise DatasetError(f"The data dictionary {path} is not valid JSON: {error}") from error
+
+
+def _resource(name: str, folder: Path) -> dict:
+    package = _read_dictionary(str(folder))
+    for resource in package["resources"]:
+        if resource["name"] == name:
+            return resource
+    known = ", ".join(r["name"] for r in package["resources"])
+    raise DatasetError(f"There is no dataset called {name!r}. The datasets are: {known}.")
+
+
+def list_datasets() -> pd.DataFrame:
+    """A table of the datasets: name, title, file and number of columns."""
+    package = _read_dictionary(str(data_dir()))
+    return pd.DataFrame(
+        [
+            {
+                "name": r["name"],
+                "title": r.get("title", ""),
+                "file": r["path"],
+                "columns": len(r["schema"]["fields"]),
+            }
+            for r in package["resources"]
+        ]
+    )
+
+
+def _fail(path: Path, message: str) -> DatasetError:
+    return DatasetError(f"{path.name}: {message} (file: {path})")
+
+
+def _check_and_convert(path: Path, raw: pd.DataFrame, field: dict) -> pd.Series:
+    name, kind = field["name"], field["type"]
+    constraints = field.get("constraints", {})
+    column = raw[name]
+    present = column.notna()
+    if constraints.get("required") and not present.all():
+        row = int(column[~present].index[0]) + 2  # +1 for the header, +1 for 1-based rows
+        raise _fail(path, f"column {name!r} is required but is blank on line {row}")
+    if kind == "integer":
+        numbers = pd.to_numeric(column, errors="coerce")
+        bad = present & (numbers.isna() | (numbers % 1 != 0))
+        if bad.any():
+            row = int(column[bad].index[0])
+            raise _fail(path, f"column {name!r} should hold whole numbers, but line {row + 2} "
+                              f"holds {column[row]!r}")
+        series = numbers.astype("Int64")
+    elif kind == "number":
+        numbers = pd.to_numeric(column, errors="coerce")
+        bad = present & numbers.isna()
+        if bad.any():
+            row = int(column[bad].index[0])
+            raise _fail(path, f"column {name!r} should hold numbers, but line {row + 2} "
+                              f"holds {column[row]!r}")
+        series = numbers.astype("Float64")
+    else:
+        series = column.astype("string")
+        pattern = constraints.get("pattern")
+        if pattern:
+            matches = series.str.fullmatch(pattern).fillna(True).astype(bool)
+            if not matches.all():
+                row = int(series[~matches].index[0])
+                raise _fail(path, f"column {name!r} has an unexpected value {series[row]!r} on "
+                                  f"line {row + 2}")
+    if "enum" in constraints:
+        allowed = constraints["enum"]
+        outside = present & ~series.isin(allowed)
+        if outside.any():
+            row = int(series[outside].index[0])
+            raise _fail(path, f"column {name!r} holds {series[row]!r} on line {row + 2}; "
+                              f"allowed values are {allowed}")
+        series = series.astype(pd.CategoricalDtype(allowed))
+    for bound, test in (("minimum", lambda s, b: s < b), ("maximum", lambda s, b: s > b)):
+        if bound in constraints and kind in ("integer", "number"):
+            broken = test(series, constraints[bound]).fillna(False).astype(bool)
+            if broken.any():
+                row = int(series[broken].index[0])
+                raise _fail(path, f"column {name!r} is {series[row]} on line {row + 2}, "
+                                  f"outside its {bound} of {constraints[bound]}")
+    return series
+
+
+def load_dataset(name: str, folder: str | Path | None = None) -> pd.DataFrame:
+    """Load one dataset by its name in the data dictionary, typed and checked.
+
+    Text becomes pandas' ``string`` type, whole numbers ``Int64`` (which can hold missing
+    values), coded fields with a fixed list of values become categories. Blank cells are
+    missing values; codes such as "NA" and "ND" stay as text for the learner to handle.
+    """
+    folder = Path(folder) if folder is not None else data_dir()
+    resource = _resource(name, folder)
+    path = folder / resource["path"]
+    if not path.is_file():
+        raise DatasetError(
+            f"The file for dataset {name!r} is missing: {path}. Restore it from the repository "
+            f"or regenerate it with `python datasets/generate.py`."
+        )
+    schema = resource["schema"]
+    try:
+        raw = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_values=schema.get("missingValues", [""]),
+            encoding=resource.get("encoding", "utf-8"),
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
+        raise _fail(path, f"could not be read as CSV ({error.__class__.__name__}: "
+                          f"{str(error).strip()})") from error
+    expected = [field["name"] for field in schema["fields"]]
+    missing = [c for c in expected if c not in raw.columns]
+    extra = [c for c in raw.columns if c not in expected]
+    if missing or extra:
+        details = []
+        if missing:
+            details.append(f"missing columns {missing}")
+        if extra:
+            details.append(f"unexpected columns {extra}")
+        raise _fail(path, "does not match the data dictionary: " + "; ".join(details))
+    return pd.DataFrame(
+        {field["name"]: _check_and_convert(path, raw, field) for field in schema["fields"]}
+    )
+
+
+def load_service_inventory(clean: bool = False) -> pd.DataFrame:
+    """The service inventory, as published (``clean=False``) or cleaned as in lesson 1.
+
+    The cleaning steps are those taught in the lesson on loading and cleaning data; see
+    :func:`learner_tools.cleaning.clean_service_inventory`.
+    """
+    raw = load_dataset("service_inventory")
+    if not clean:
+        return raw
+    from learner_tools.cleaning import clean_service_inventory
+
+    return clean_service_inventory(raw)
+
+
+def load_service_transactions() -> pd.DataFrame:
+    """Transactions by service, channel and fiscal year: the counts behind the four KPIs."""
+    return load_dataset("service_transactions")
+
+
+def load_call_centre_monthly() -> pd.DataFrame:
+    """Monthly call-centre volumes and waits, with ``month`` as a pandas monthly period."""
+    calls = load_dataset("call_centre_monthly")
+    calls["month"] = pd.PeriodIndex(calls["month"].astype(str), freq="M")
+    return calls
+
+

@@ -1,0 +1,120 @@
+"""Every assignment grades honestly, and its student version gives nothing away."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from conftest import ASSIGNMENTS
+
+from autograder.build import normalized_notebook, student_notebook_is_current
+from autograder.selfcheck import load_wrong_answers, selfcheck
+
+NAMES = [a.name for a in ASSIGNMENTS]
+
+
+def test_there_is_at_least_one_assignment():
+    assert NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_solution_full_blank_zero_wrong_answers_rejected(name, built_assignments, tmp_path):
+    assignment, output = built_assignments[name]
+    results = selfcheck(assignment, output, tmp_path, workers=2)
+    report = "\n".join(f"{'ok' if r.passed else 'FAIL'} {r.label} ({r.detail})" for r in results)
+    assert all(r.passed for r in results), report
+    # Two notebooks (solution, blank), then one per kept wrong answer: nothing skipped.
+    assert len(results) == 2 + len(load_wrong_answers(assignment.wrong_answers))
+
+
+def _otter_tests(zip_path) -> dict[str, dict]:
+    """The test files inside an autograder zip, evaluated to their OK-format dictionaries."""
+    tests = {}
+    with zipfile.ZipFile(zip_path) as archive:
+        for member in archive.namelist():
+            if member.startswith("tests/") and member.endswith(".py"):
+                namespace: dict = {}
+                exec(archive.read(member).decode("utf-8"), namespace)  # noqa: S102
+                tests[namespace["test"]["name"]] = namespace["test"]
+    return tests
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_question_has_helpful_public_tests_and_hidden_tests(name, built_assignments):
+    _, output = built_assignments[name]
+    tests = _otter_tests(output.autograder_zip)
+    assert tests, "the autograder zip holds no tests"
+    for question, test in tests.items():
+        cases = [case for suite in test["suites"] for case in suite["cases"]]
+        public = [c for c in cases if not c["hidden"]]
+        hidden = [c for c in cases if c["hidden"]]
+        assert public and hidden, f"{question} needs public and hidden tests"
+        for case in public:
+            for line in case["code"].splitlines():
+                if line.startswith(">>> assert"):
+                    assert re.search(r",\s*['\"].{15,}['\"]\s*$", line), (
+                        f"{question}: public assert without a helpful message: {line}")
+
+
+def _source_secrets(source_path) -> tuple[list[str], list[str]]:
+    """Lines of the source that a student must never see: solutions and hidden tests."""
+    notebook = json.loads(source_path.read_text(encoding="utf-8"))
+    solutions, hidden, state = [], [], None
+    for cell in notebook["cells"]:
+        text = "".join(cell["source"])
+        if cell["cell_type"] == "raw":
+            marker = text.strip().splitlines()[0] if text.strip() else ""
+            state = {"# BEGIN SOLUTION": "solution", "# BEGIN TESTS": "tests"}.get(marker, state)
+            if marker in ("# END SOLUTION", "# END TESTS"):
+                state = None
+            continue
+        lines = [line.strip() for line in text.splitlines()]
+        if state == "solution":
+            for line in lines:
+                if line.endswith("# SOLUTION"):
+                    line = line.split("=", 1)[1].removesuffix("# SOLUTION").strip()
+                if len(line) > 12 and not line.startswith("# "):
+                    solutions.append(line)
+        elif state == "tests" and "hidden: true" in text:
+            hidden += [line for line in lines if len(line) > 12 and "TEST CONFIG" not in line]
+    return solutions, hidden
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_student_version_contains_no_solution_and_no_hidden_test(name, built_assignments):
+    assignment, output = built_assignments[name]
+    solutions, hidden = _source_secrets(assignment.source)
+    assert solutions and hidden, "the secrets scan found nothing: is the source format known?"
+    for student in (output.student_notebook, assignment.student_notebook):
+        text = student.read_text(encoding="utf-8")
+        body = json.dumps(normalized_notebook(student))
+        leaked = [line for line in solutions + hidden
+                  if line in text or json.dumps(line)[1:-1] in body]
+        assert not leaked, f"{student} leaks: {leaked[:3]}"
+        otter_tests = json.loads(text)["metadata"]["otter"]["tests"]
+        for question, test in otter_tests.items():
+            for suite in test["suites"]:
+                assert not any(case["hidden"] for case in suite["cases"]), question
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_published_student_notebook_matches_a_fresh_build(name, built_assignments):
+    assignment, output = built_assignments[name]
+    assert student_notebook_is_current(assignment, output), (
+        f"{assignment.student_notebook} is stale: run `autograder build {name}` and commit it")
+
+
+def test_command_line_lists_assignments_and_rejects_unknown_names(root):
+    listed = subprocess.run([sys.executable, "-m", "autograder", "list"],
+                            capture_output=True, text=True, check=True)
+    for name in NAMES:
+        assert name in listed.stdout
+    unknown = subprocess.run([sys.executable, "-m", "autograder", "build", "no-such-assignment"],
+                             capture_output=True, text=True)
+    assert unknown.returncode == 2
+    assert "No assignment called 'no-such-assignment'" in unknown.stderr
+    assert NAMES[0] in unknown.stderr

@@ -1,0 +1,114 @@
+"""The book builds with warnings as errors, and what readers rely on is in the HTML."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+BUILD = [str(Path(sys.executable).with_name("jupyter-book")), "build", "-W", "-n", "--keep-going"]
+COPY_IGNORE = shutil.ignore_patterns(".venv", "_build", "build", ".git", "__pycache__",
+                                     ".pytest_cache", ".ipynb_checkpoints")
+
+
+def toc_files(root: Path) -> list[str]:
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    walk(toc.get("parts"))
+    return files
+
+
+@pytest.fixture(scope="module")
+def built_book(root, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("book")
+    result = subprocess.run([*BUILD, str(root), "--path-output", str(out)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    return out / "_build" / "html"
+
+
+def test_every_page_in_the_toc_is_built(root, built_book):
+    for entry in toc_files(root):
+        page = built_book / f"{entry}.html"
+        if entry == toc_files(root)[0]:
+            page = built_book / "book" / "welcome.html"
+        assert page.is_file(), f"{entry} was not built"
+
+
+def test_every_image_has_real_alt_text(built_book):
+    pages = list(built_book.rglob("*.html"))
+    images = 0
+    for page in pages:
+        # Figures from notebooks and pages live in _images/; theme icons carry their own alt.
+        for tag in re.findall(r"<img\b[^>]*_images/[^>]*>", page.read_text(encoding="utf-8")):
+            images += 1
+            alt = re.search(r'alt="([^"]*)"', tag)
+            text = html.unescape(alt.group(1)) if alt else ""
+            assert len(text) > 30, f"{page.name}: image without meaningful alt text: {tag[:200]}"
+            assert not re.search(r"\.(png|svg|jpe?g)$|_images/", text), f"{page.name}: {text}"
+    assert images >= 4, "the lessons' figures are missing from the book"
+
+
+def test_launch_buttons_open_the_same_notebook_on_binder(root, built_book):
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    repo = config["repository"]["url"].removeprefix("https://github.com/")
+    for entry in toc_files(root):
+        if not (root / f"{entry}.ipynb").is_file():
+            continue
+        page = (built_book / f"{entry}.html").read_text(encoding="utf-8")
+        expected = (f"https://mybinder.org/v2/gh/{repo}/{config['repository']['branch']}"
+                    f"?urlpath=lab/tree/{entry}.ipynb")
+        assert expected in html.unescape(page), f"{entry}: no Binder button for its notebook"
+        assert f"_sources/{entry}.ipynb" in page, f"{entry}: no .ipynb download link"
+
+
+def test_glossary_and_references_are_populated(built_book):
+    glossary = (built_book / "book" / "glossary.html").read_text(encoding="utf-8")
+    for term in ("Digital take-up", "tidy data", "confidence interval", "alt text"):
+        assert term in glossary
+    references = (built_book / "book" / "references.html").read_text(encoding="utf-8")
+    assert "Tidy Data" in references and "Policy on Service and Digital" in references
+
+
+def _quick_copy(root: Path, tmp_path: Path, **launch) -> Path:
+    """A copy of the book with notebook execution off, for fast builds of a changed config."""
+    copy = tmp_path / "book"
+    shutil.copytree(root, copy, ignore=COPY_IGNORE)
+    config = yaml.safe_load((copy / "_config.yml").read_text(encoding="utf-8"))
+    config["execute"]["execute_notebooks"] = "off"
+    config["launch_buttons"].update(launch)
+    (copy / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    return copy
+
+
+def test_a_sphinx_warning_fails_the_build(root, tmp_path):
+    copy = _quick_copy(root, tmp_path)
+    welcome = copy / "book" / "welcome.md"
+    welcome.write_text(welcome.read_text(encoding="utf-8")
+                       + "\nSee {term}`a term nobody defined`.\n", encoding="utf-8")
+    result = subprocess.run([*BUILD, str(copy)], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "a term nobody defined" in result.stdout + result.stderr
+
+
+def test_jupyterhub_button_appears_when_an_instructor_sets_its_url(root, tmp_path):
+    copy = _quick_copy(root, tmp_path, jupyterhub_url="https://hub.example.ca")
+    result = subprocess.run([*BUILD, str(copy)], capture_output=True, text=True)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    page = (copy / "_build" / "html" / "modules" / "01-data-analytics"
+            / "02-computing-kpis.html").read_text(encoding="utf-8")
+    assert "https://hub.example.ca/hub/user-redirect/git-pull?" in html.unescape(page)
