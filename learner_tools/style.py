@@ -59,7 +59,11 @@ def use_course_style() -> None:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
     except ImportError:  # plain Python: nothing to configure
         return
-    if get_ipython() is not None:
+    shell = get_ipython()
+    if shell is not None and getattr(shell, "kernel", None) is not None:
+        # In a Jupyter kernel, draw inline even if MPLBACKEND names a non-interactive backend
+        # (as CI machines often do): otherwise figures silently vanish from pages.
+        shell.run_line_magic("matplotlib", "inline")
         set_matplotlib_formats("svg")
 
 

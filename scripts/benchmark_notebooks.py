@@ -14,7 +14,6 @@ own children (RUSAGE_CHILDREN) gives the kernel's peak resident memory.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -40,8 +39,7 @@ print(json.dumps({"wall_s": wall, "kernel_peak_mb": peak_kb / 1024}))
 
 def measure(notebook: Path) -> dict:
     result = subprocess.run([sys.executable, "-c", CHILD, str(notebook)],
-                            capture_output=True, text=True, check=True,
-                            env={**os.environ, "MPLBACKEND": "Agg"})
+                            capture_output=True, text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

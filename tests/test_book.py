@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
 import subprocess
@@ -35,8 +36,10 @@ def toc_files(root: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def built_book(root, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("book")
+    # A non-interactive MPLBACKEND, as CI machines often set, must not make figures vanish.
+    env = {**os.environ, "MPLBACKEND": "Agg"}
     result = subprocess.run([*BUILD, str(root), "--path-output", str(out)],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, env=env)
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
     return out / "_build" / "html"
 
