@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -115,3 +116,20 @@ def test_jupyterhub_button_appears_when_an_instructor_sets_its_url(root, tmp_pat
     page = (copy / "_build" / "html" / "modules" / "01-data-analytics"
             / "02-computing-kpis.html").read_text(encoding="utf-8")
     assert "https://hub.example.ca/hub/user-redirect/git-pull?" in html.unescape(page)
+
+
+def test_a_cell_error_fails_the_build(root, tmp_path):
+    copy = _quick_copy(root, tmp_path)
+    config_path = copy / "_config.yml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config["execute"]["execute_notebooks"] = "cache"
+    config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    lesson = copy / "modules" / "01-data-analytics" / "01-loading-and-cleaning.ipynb"
+    notebook = json.loads(lesson.read_text(encoding="utf-8"))
+    notebook["cells"].insert(1, {"cell_type": "code", "id": "broken", "metadata": {},
+                                 "execution_count": None, "outputs": [],
+                                 "source": "raise RuntimeError('a lesson cell that fails')"})
+    lesson.write_text(json.dumps(notebook), encoding="utf-8")
+    result = subprocess.run([*BUILD, str(copy)], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "a lesson cell that fails" in result.stdout + result.stderr
