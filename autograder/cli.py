@@ -4,6 +4,8 @@
     autograder build [NAME ...]          build, and publish the student notebooks
     autograder build --check [NAME ...]  build, and fail if a published notebook is stale
     autograder selfcheck [NAME ...]      solution full marks, blank zero, wrong answers rejected
+    autograder grade ASSIGNMENT SUBMISSIONS [--gradebook FILE | --db-url URL] [--json]
+                                         grade a folder or zip of notebooks, in parallel
 """
 
 from __future__ import annotations
@@ -67,6 +69,57 @@ def _cmd_selfcheck(args: argparse.Namespace) -> int:
     return status
 
 
+def _cmd_grade(args: argparse.Namespace) -> int:
+    import json
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.table import Table
+
+    from autograder.batch import autograder_zip_for, grade_submissions, open_submissions
+    from autograder.gradebook import Gradebook, database_url
+    from autograder.sandbox import Limits
+    from autograder.scoring import AutograderTests
+
+    err = Console(stderr=True)
+    report = err if args.json else Console()
+    url = args.db_url or database_url(args.gradebook)
+    with autograder_zip_for(args.assignment, args.root) as (name, zip_path):
+        tests = AutograderTests(zip_path)
+        assignment = tests.assignment_name or name
+        gradebook = Gradebook(url)
+        try:
+            with open_submissions(args.submissions, tests.assignment_name) as submissions:
+                progress = Progress("[progress.description]{task.description}", BarColumn(),
+                                    MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                                    disable=args.quiet)
+                task = progress.add_task(f"grading {assignment}", total=len(submissions))
+
+                def on_result(result, cached):
+                    progress.advance(task)
+                    if args.json:
+                        line = result.to_json() | {"from_gradebook": cached}
+                        print(json.dumps(line), flush=True)
+
+                with progress:
+                    results = grade_submissions(
+                        tests, submissions, gradebook, assignment, workers=args.workers,
+                        limits=Limits(args.timeout, args.memory_mb), regrade=args.regrade,
+                        on_result=on_result, hidden_paths=(args.submissions.resolve(),))
+        finally:
+            tests.close()
+            gradebook.close()
+    table = Table(title=f"{assignment}: {len(results)} submissions, gradebook {url}")
+    for column in ("submission", "status", "score", "reason"):
+        table.add_column(column)
+    for result in sorted(results, key=lambda r: r.submission):
+        table.add_row(result.submission, result.status,
+                      f"{result.score:g} / {result.possible:g}", result.reason[:80])
+    if not args.quiet:
+        report.print(table)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -85,6 +138,26 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("names", nargs="*", help="assignment names (default: all)")
     check.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     check.set_defaults(func=_cmd_selfcheck)
+    grade = sub.add_parser("grade", help="grade a folder or zip of submissions")
+    grade.add_argument("assignment", help="an assignment's name, or the path of an otter "
+                       "autograder zip")
+    grade.add_argument("submissions", type=Path, help="a folder or zip of .ipynb files")
+    where = grade.add_mutually_exclusive_group()
+    where.add_argument("--gradebook", type=Path, default=Path("gradebook.db"),
+                       help="SQLite gradebook file (default: gradebook.db)")
+    where.add_argument("--db-url", help="a SQLAlchemy database URL, for a shared server")
+    grade.add_argument("--json", action="store_true",
+                       help="print one JSON object per submission, one per line")
+    grade.add_argument("--workers", type=int, default=None,
+                       help="parallel workers (default: the number of cores)")
+    grade.add_argument("--timeout", type=float, default=60.0,
+                       help="seconds one submission may run (default: 60)")
+    grade.add_argument("--memory-mb", type=int, default=1024,
+                       help="memory one submission may use, in MB (default: 1024)")
+    grade.add_argument("--regrade", action="store_true",
+                       help="grade every submission again, even those already recorded")
+    grade.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    grade.set_defaults(func=_cmd_grade)
     return parser
 
 
@@ -92,6 +165,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (LookupError, BuildError, FileNotFoundError, ValueError) as error:
+    except (LookupError, BuildError, FileNotFoundError, ValueError, OSError) as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2

@@ -1,0 +1,179 @@
+"""The gradebook: every result, kept safe, in SQLite by default or any SQLAlchemy database.
+
+Each submission's result (status, reason, score, timing, hash of the file graded) and its
+per-question scores are written in one transaction, so a run killed at any moment leaves every
+earlier result whole and no half-written one. The hash lets a later run skip what is already
+graded and regrade only new or changed submissions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    select,
+)
+
+from autograder import __version__
+
+metadata = MetaData()
+
+results_table = Table(
+    "results", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assignment", String(200), nullable=False),
+    Column("submission", String(500), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("status", String(40), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("score", Float, nullable=False),
+    Column("possible", Float, nullable=False),
+    Column("duration_s", Float, nullable=False, default=0.0),
+    Column("peak_memory_mb", Float, nullable=False, default=0.0),
+    Column("graded_at", String(40), nullable=False),
+    Column("grader_version", String(40), nullable=False),
+    UniqueConstraint("assignment", "submission", name="one_result_per_submission"),
+)
+
+question_table = Table(
+    "question_scores", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assignment", String(200), nullable=False),
+    Column("submission", String(500), nullable=False),
+    Column("question", String(200), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("possible", Float, nullable=False),
+    Column("public_passed", Integer, nullable=False),
+    Column("public_total", Integer, nullable=False),
+    Column("hints", Text, nullable=False, default="[]"),
+    UniqueConstraint("assignment", "submission", "question", name="one_score_per_question"),
+)
+
+# Results with this status are retried by the next run: they record a fault of the grader, not
+# of the submission.
+RETRY_STATUSES = {"error"}
+
+
+@dataclass
+class QuestionScore:
+    question: str
+    score: float
+    possible: float
+    public_passed: int
+    public_total: int
+    hints: list[str]
+
+
+@dataclass
+class SubmissionResult:
+    submission: str
+    sha256: str
+    status: str
+    reason: str
+    score: float
+    possible: float
+    duration_s: float
+    peak_memory_mb: float
+    questions: list[QuestionScore]
+    graded_at: str = ""
+
+    def to_json(self) -> dict:
+        return {
+            "submission": self.submission, "status": self.status, "score": self.score,
+            "possible": self.possible, "reason": self.reason, "sha256": self.sha256,
+            "duration_s": round(self.duration_s, 3),
+            "peak_memory_mb": round(self.peak_memory_mb, 1), "graded_at": self.graded_at,
+            "questions": {q.question: {"score": q.score, "possible": q.possible}
+                          for q in self.questions},
+        }
+
+
+def database_url(gradebook: str | Path) -> str:
+    """A SQLAlchemy URL: given as is if it has a scheme, else a SQLite file path."""
+    text = str(gradebook)
+    return text if "://" in text else f"sqlite:///{Path(text).resolve()}"
+
+
+class Gradebook:
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url, future=True)
+        if self.engine.dialect.name == "sqlite":
+            @event.listens_for(self.engine, "connect")
+            def _sqlite_pragmas(connection, _record):  # durable, and safe with readers
+                cursor = connection.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=FULL")
+                cursor.close()
+        metadata.create_all(self.engine)
+
+    def recorded(self, assignment: str) -> dict[str, tuple[str, str]]:
+        """submission -> (sha256, status) for every result already recorded."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(results_table.c.submission, results_table.c.sha256,
+                       results_table.c.status).where(results_table.c.assignment == assignment))
+            return {row.submission: (row.sha256, row.status) for row in rows}
+
+    def record(self, assignment: str, result: SubmissionResult) -> None:
+        """Replace this submission's result, all of it or nothing (one transaction)."""
+        result.graded_at = result.graded_at or datetime.now(UTC).isoformat(timespec="seconds")
+        key = ((results_table.c.assignment == assignment)
+               & (results_table.c.submission == result.submission))
+        qkey = ((question_table.c.assignment == assignment)
+                & (question_table.c.submission == result.submission))
+        with self.engine.begin() as connection:
+            connection.execute(delete(question_table).where(qkey))
+            connection.execute(delete(results_table).where(key))
+            connection.execute(results_table.insert().values(
+                assignment=assignment, submission=result.submission, sha256=result.sha256,
+                status=result.status, reason=result.reason, score=result.score,
+                possible=result.possible, duration_s=result.duration_s,
+                peak_memory_mb=result.peak_memory_mb, graded_at=result.graded_at,
+                grader_version=__version__))
+            if result.questions:
+                connection.execute(question_table.insert(), [
+                    {"assignment": assignment, "submission": result.submission,
+                     "question": q.question, "score": q.score, "possible": q.possible,
+                     "public_passed": q.public_passed, "public_total": q.public_total,
+                     "hints": json.dumps(q.hints)} for q in result.questions])
+
+    def results(self, assignment: str) -> list[SubmissionResult]:
+        """Every recorded result of an assignment, in submission order."""
+        with self.engine.connect() as connection:
+            questions: dict[str, list[QuestionScore]] = {}
+            for row in connection.execute(select(question_table).where(
+                    question_table.c.assignment == assignment).order_by(question_table.c.id)):
+                questions.setdefault(row.submission, []).append(QuestionScore(
+                    row.question, row.score, row.possible, row.public_passed, row.public_total,
+                    json.loads(row.hints)))
+            rows = connection.execute(select(results_table).where(
+                results_table.c.assignment == assignment).order_by(results_table.c.submission))
+            return [SubmissionResult(row.submission, row.sha256, row.status, row.reason,
+                                     row.score, row.possible, row.duration_s,
+                                     row.peak_memory_mb, questions.get(row.submission, []),
+                                     row.graded_at) for row in rows]
+
+    def files(self) -> list[Path]:
+        """The database's files on this machine (a SQLite file and its journals), if any."""
+        database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+        if not database or database == ":memory:":
+            return []
+        main = Path(database).resolve()
+        return [p for p in (main, Path(f"{main}-wal"), Path(f"{main}-shm")) if p.exists()]
+
+    def close(self) -> None:
+        self.engine.dispose()

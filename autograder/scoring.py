@@ -1,0 +1,128 @@
+"""Score a submission's data with an otter autograder's own tests, outside the sandbox.
+
+The tests are otter's test files from the autograder zip, run with otter's own test classes,
+so a submission scores what otter would give it; only where they run differs (see
+:mod:`autograder.sandbox`). The test files are read once into memory and their temporary copy
+is deleted at once, so nothing on disk holds them while submissions run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.values import decode_namespace
+
+# Files in an otter autograder zip that belong to the grading machinery, not to students.
+MACHINERY = {"run_autograder", "run_otter.py", "setup.sh", "environment.yml", "requirements.txt",
+             "requirements.r", "otter_config.json"}
+
+
+@dataclass
+class TestCaseOutcome:
+    hidden: bool
+    passed: bool
+    points: float
+    hint: str = ""  # a public test's failure message; never set for hidden tests
+
+
+@dataclass
+class QuestionResult:
+    name: str
+    score: float
+    possible: float
+    cases: list[TestCaseOutcome] = field(default_factory=list)
+
+
+def _natural_key(name: str) -> list:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def _hint(message: str) -> str:
+    """The assertion message of a failed public test, or the last line of its traceback."""
+    messages = re.findall(r"AssertionError: (.+)", message)
+    if messages:
+        return messages[0].strip()
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    return lines[-1][:300] if lines else "the test failed"
+
+
+class AutograderTests:
+    """The tests and support files of one otter autograder zip."""
+
+    def __init__(self, autograder_zip: Path) -> None:
+        from otter.nbmeta_config import NBMetadataConfig
+        from otter.test_files import create_test_file
+
+        self.zip_path = Path(autograder_zip)
+        if not zipfile.is_zipfile(self.zip_path):
+            raise ValueError(f"{self.zip_path} is not an otter autograder zip file")
+        private = Path(tempfile.mkdtemp(prefix="autograder-tests-"))
+        self.support_dir = Path(tempfile.mkdtemp(prefix="autograder-support-"))
+        self.support_dir.chmod(0o755)
+        try:
+            with zipfile.ZipFile(self.zip_path) as archive:
+                names = archive.namelist()
+                config = json.loads(archive.read("otter_config.json")) \
+                    if "otter_config.json" in names else {}
+                self.assignment_name = config.get("assignment_name")
+                tests = sorted((n for n in names if re.fullmatch(r"tests/[^/]+\.py", n)),
+                               key=_natural_key)
+                if not tests:
+                    raise ValueError(f"{self.zip_path} holds no tests/*.py test files")
+                for member in tests:
+                    archive.extract(member, private)
+                for member in names:
+                    top = member.split("/", 1)[0]
+                    if member.endswith("/") or top == "tests" or member in MACHINERY:
+                        continue
+                    # Support files (data, helper modules) go beside each submission.
+                    target = self.support_dir / (member[len("files/"):]
+                                                 if member.startswith("files/") else member)
+                    if ".." in Path(member).parts:
+                        continue
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(archive.read(member))
+            config_obj = NBMetadataConfig()
+            self.test_files = [create_test_file(str(private / m), config_obj) for m in tests]
+        finally:
+            shutil.rmtree(private, ignore_errors=True)
+        self.questions = [tf.name for tf in self.test_files]
+        self.possible = {tf.name: float(tf.possible) for tf in self.test_files}
+
+    @property
+    def total_possible(self) -> float:
+        return sum(self.possible.values())
+
+    def zero(self) -> dict[str, QuestionResult]:
+        """Results for a submission that produced nothing to grade."""
+        return {name: QuestionResult(name, 0.0, possible)
+                for name, possible in self.possible.items()}
+
+    def score(self, payload: str) -> dict[str, QuestionResult]:
+        """Run every test against the namespace rebuilt from a sandbox's payload."""
+        namespace = decode_namespace(payload)
+        results = {}
+        for test_file in self.test_files:
+            with contextlib.redirect_stdout(io.StringIO()), \
+                    contextlib.redirect_stderr(io.StringIO()):
+                test_file.run(namespace)
+            cases = []
+            for outcome in test_file.test_case_results:
+                hidden = bool(outcome.test_case.hidden)
+                hint = "" if hidden or outcome.passed else _hint(outcome.message)
+                cases.append(TestCaseOutcome(hidden, bool(outcome.passed),
+                                             float(outcome.test_case.points or 0), hint))
+            results[test_file.name] = QuestionResult(
+                test_file.name, float(test_file.score), float(test_file.possible), cases)
+        return results
+
+    def close(self) -> None:
+        shutil.rmtree(self.support_dir, ignore_errors=True)

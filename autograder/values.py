@@ -1,0 +1,234 @@
+"""Carry a submission's answers out of its sandbox as plain data, never as code.
+
+Student code runs in a sandbox; tests run in the grader. What crosses between them must not be
+able to act: a pickle can run any code when it is loaded, and an object of the student's own
+class can lie in its ``__eq__``. So the sandbox encodes only data (numbers, text, lists,
+dicts, numpy arrays and pandas Series, DataFrames and Index objects with their dtypes) as
+tagged JSON, and the grader rebuilds them with pandas and numpy constructors. Anything else is
+left out, exactly as if the student had not defined it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+MAX_ITEMS = 2_000_000  # cells in one encoded value; larger values are left out
+MAX_DEPTH = 6
+
+# Module names a submission may have imported under an alias that tests then use (np, pd, lt).
+# The grader imports its own fresh copy of these; nothing else is imported on a student's say.
+IMPORTABLE_MODULES = frozenset({
+    "numpy", "pandas", "learner_tools", "learner_tools.cleaning", "learner_tools.data",
+    "learner_tools.style", "learner_tools.explorers", "math", "re", "statistics", "datetime",
+    "json", "collections", "itertools", "functools", "matplotlib", "matplotlib.pyplot",
+})
+
+
+class Unencodable(Exception):
+    """A value that is not plain data."""
+
+
+def _scalar(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 2**53 else {"__int__": str(value)}
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"__float__": repr(value)}
+    if value is pd.NA:
+        return {"__na__": True}
+    if value is Ellipsis:  # a blank answer ("x = ...") stays blank, as in otter
+        return {"__ellipsis__": True}
+    if isinstance(value, pd.Period):
+        return {"__period__": str(value), "freq": value.freqstr}
+    if isinstance(value, pd.Timestamp):
+        return {"__timestamp__": value.isoformat()}
+    if isinstance(value, np.generic):
+        return {"__npscalar__": value.dtype.str, "value": _scalar(value.item())}
+    raise Unencodable(type(value).__name__)
+
+
+def _array(values: Any) -> dict:
+    """A one-dimensional column of values with its dtype."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return {"dtype": "category", "ordered": bool(dtype.ordered),
+                "categories": _array(pd.Index(dtype.categories)),
+                "codes": [int(c) for c in pd.Categorical(values).codes]}
+    if isinstance(dtype, pd.PeriodDtype):
+        return {"dtype": str(dtype), "values": [None if pd.isna(v) else str(v) for v in values]}
+    if dtype.kind == "M" or isinstance(dtype, pd.DatetimeTZDtype):
+        return {"dtype": str(dtype),
+                "values": [None if pd.isna(v) else pd.Timestamp(v).isoformat() for v in values]}
+    if dtype.kind not in "biufO" and not isinstance(dtype, (pd.StringDtype,
+                                                            pd.api.extensions.ExtensionDtype)):
+        raise Unencodable(f"dtype {dtype}")
+    items = []
+    for item in list(values):
+        if item is None or (not isinstance(item, str) and pd.isna(item)):
+            items.append(None)
+        else:
+            items.append(_scalar(item))
+    return {"dtype": str(dtype), "values": items}
+
+
+def _index(index: pd.Index) -> dict:
+    if isinstance(index, pd.MultiIndex):
+        return {"multi": [_array(index.get_level_values(i)) for i in range(index.nlevels)],
+                "names": [_scalar(n) for n in index.names]}
+    if isinstance(index, pd.RangeIndex):
+        return {"range": [index.start, index.stop, index.step], "name": _scalar(index.name)}
+    return {"array": _array(index), "name": _scalar(index.name)}
+
+
+def encode(value: Any, depth: int = 0) -> Any:
+    """Tagged JSON for a data value; raises :class:`Unencodable` for anything else."""
+    if depth > MAX_DEPTH:
+        raise Unencodable("too deeply nested")
+    if isinstance(value, pd.DataFrame):
+        if value.size > MAX_ITEMS:
+            raise Unencodable("too large")
+        return {"__dataframe__": {"columns": _index(value.columns), "index": _index(value.index),
+                                  "data": [_array(value.iloc[:, i])
+                                           for i in range(value.shape[1])]}}
+    if isinstance(value, pd.Series):
+        if value.size > MAX_ITEMS:
+            raise Unencodable("too large")
+        return {"__series__": {"index": _index(value.index), "data": _array(value),
+                               "name": _scalar(value.name)}}
+    if isinstance(value, pd.Index):
+        return {"__index__": _index(value)}
+    if isinstance(value, np.ndarray):
+        if value.size > MAX_ITEMS or value.dtype.kind not in "biufUSM":
+            raise Unencodable("array too large or of objects")
+        return {"__ndarray__": value.dtype.str, "shape": list(value.shape),
+                "values": [_scalar(v) for v in value.ravel().tolist()]}
+    if type(value) in (list, tuple, set, frozenset):
+        items = [encode(v, depth + 1) for v in value]
+        return items if type(value) is list else {"__" + type(value).__name__ + "__": items}
+    if type(value) is dict:
+        return {"__dict__": [[encode(k, depth + 1), encode(v, depth + 1)]
+                             for k, v in value.items()]}
+    return _scalar(value)
+
+
+def _decode_scalar(item: Any) -> Any:
+    if not isinstance(item, dict):
+        return item
+    if "__int__" in item:
+        return int(item["__int__"])
+    if "__float__" in item:
+        return float(item["__float__"])
+    if "__na__" in item:
+        return pd.NA
+    if "__ellipsis__" in item:
+        return Ellipsis
+    if "__period__" in item:
+        return pd.Period(item["__period__"], freq=item["freq"])
+    if "__timestamp__" in item:
+        return pd.Timestamp(item["__timestamp__"])
+    if "__npscalar__" in item:
+        return np.dtype(item["__npscalar__"]).type(_decode_scalar(item["value"]))
+    raise ValueError(f"unknown scalar tag {sorted(item)}")
+
+
+def _decode_array(column: dict) -> Any:
+    dtype = column["dtype"]
+    if dtype == "category":
+        categories = _decode_array(column["categories"])
+        return pd.Categorical.from_codes(column["codes"], categories=categories,
+                                         ordered=column["ordered"])
+    values = [None if v is None else _decode_scalar(v) for v in column["values"]]
+    if dtype.startswith("period"):
+        return pd.array([None if v is None else pd.Period(v) for v in values], dtype=dtype)
+    if dtype.startswith("datetime64"):
+        return pd.array(pd.to_datetime(values), dtype=dtype)
+    if dtype == "object":
+        return np.array(values, dtype=object)
+    return pd.array(values, dtype=pd.api.types.pandas_dtype(dtype))
+
+
+def _decode_index(spec: dict) -> pd.Index:
+    if "multi" in spec:
+        return pd.MultiIndex.from_arrays([_decode_array(a) for a in spec["multi"]],
+                                         names=[_decode_scalar(n) for n in spec["names"]])
+    if "range" in spec:
+        return pd.RangeIndex(*spec["range"], name=_decode_scalar(spec["name"]))
+    return pd.Index(_decode_array(spec["array"]), name=_decode_scalar(spec["name"]))
+
+
+def decode(item: Any) -> Any:
+    """Rebuild a value from :func:`encode`'s output, using only pandas and numpy constructors."""
+    if isinstance(item, list):
+        return [decode(v) for v in item]
+    if not isinstance(item, dict):
+        return item
+    if "__dataframe__" in item:
+        spec = item["__dataframe__"]
+        columns = _decode_index(spec["columns"])
+        index = _decode_index(spec["index"])
+        data = {i: pd.Series(_decode_array(col), index=index) for i, col in enumerate(spec["data"])}
+        frame = pd.DataFrame(data, index=index)
+        frame.columns = columns
+        return frame
+    if "__series__" in item:
+        spec = item["__series__"]
+        return pd.Series(_decode_array(spec["data"]), index=_decode_index(spec["index"]),
+                         name=_decode_scalar(spec["name"]))
+    if "__index__" in item:
+        return _decode_index(item["__index__"])
+    if "__ndarray__" in item:
+        values = [_decode_scalar(v) for v in item["values"]]
+        return np.array(values, dtype=np.dtype(item["__ndarray__"])).reshape(item["shape"])
+    for tag, kind in (("__tuple__", tuple), ("__set__", set), ("__frozenset__", frozenset)):
+        if tag in item:
+            return kind(decode(v) for v in item[tag])
+    if "__dict__" in item:
+        return {decode(k): decode(v) for k, v in item["__dict__"]}
+    return _decode_scalar(item)
+
+
+def encode_namespace(namespace: dict[str, Any]) -> str:
+    """The data values and module aliases of a notebook's global namespace, as JSON text."""
+    import types
+
+    values, modules = {}, {}
+    for name, value in list(namespace.items()):
+        if name.startswith("_") or name in ("In", "Out", "exit", "quit", "get_ipython"):
+            continue
+        if isinstance(value, types.ModuleType):
+            modules[name] = value.__name__
+            continue
+        try:
+            values[name] = encode(value)
+        except (Unencodable, TypeError, ValueError, OverflowError, RecursionError):
+            continue
+    return json.dumps({"values": values, "modules": modules}, allow_nan=False)
+
+
+def decode_namespace(payload: str) -> dict[str, Any]:
+    """A fresh global namespace for the tests: decoded values, then freshly imported modules.
+
+    Modules are imported here, by the grader, and only from :data:`IMPORTABLE_MODULES`; they are
+    added last, so a value can never take the place of a module the tests rely on.
+    """
+    import importlib
+
+    data = json.loads(payload)
+    namespace: dict[str, Any] = {}
+    for name, item in data.get("values", {}).items():
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+            continue
+        try:
+            namespace[name] = decode(item)
+        except (ValueError, TypeError, KeyError, OverflowError):
+            continue
+    for alias, module in data.get("modules", {}).items():
+        if isinstance(alias, str) and alias.isidentifier() and module in IMPORTABLE_MODULES:
+            namespace[alias] = importlib.import_module(module)
+    return namespace

@@ -1,0 +1,236 @@
+"""Batch grading: honest scores equal otter's, attacks gain nothing, failures are recorded,
+nothing is left behind, and an interrupted run resumes without losing a grade."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from adversarial.attacks import ATTACKS
+from conftest import ASSIGNMENTS
+
+from autograder.batch import grade_submissions, open_submissions
+from autograder.gradebook import Gradebook, database_url
+from autograder.grading import grade_notebook
+from autograder.sandbox import SANDBOX_PREFIX, Limits
+from autograder.scoring import AutograderTests
+from autograder.selfcheck import load_wrong_answers
+
+ASSIGNMENT = ASSIGNMENTS[0].name
+LIMITS = Limits(timeout_s=8, memory_mb=1024)
+
+
+def _notebook_with(base: Path, code: str, where: str = "end") -> dict:
+    notebook = json.loads(base.read_text(encoding="utf-8"))
+    cell = {"cell_type": "code", "id": "added", "metadata": {}, "execution_count": None,
+            "outputs": [], "source": code}
+    if where == "start":
+        first_code = next(i for i, c in enumerate(notebook["cells"]) if c["cell_type"] == "code")
+        notebook["cells"].insert(first_code + 2, cell)
+    else:
+        notebook["cells"].append(cell)
+    return notebook
+
+
+@pytest.fixture(scope="module")
+def setting(built_assignments, tmp_path_factory):
+    """The built assignment, a folder of honest and adversarial submissions, and the tests."""
+    assignment, output = built_assignments[ASSIGNMENT]
+    folder = tmp_path_factory.mktemp("submissions")
+    bases = {"blank": output.student_notebook, "solution": output.solution_notebook}
+    honest = {"solution.ipynb": bases["solution"], "blank.ipynb": bases["blank"]}
+    for name, path in honest.items():
+        (folder / name).write_bytes(path.read_bytes())
+    for index, wrong in enumerate(load_wrong_answers(assignment.wrong_answers)[::3]):
+        honest[f"wrong-{index}.ipynb"] = folder / f"wrong-{index}.ipynb"
+        (folder / f"wrong-{index}.ipynb").write_text(
+            json.dumps(_notebook_with(bases["solution"], wrong.code)))
+    (folder / "error-cell.ipynb").write_text(json.dumps(_notebook_with(
+        bases["solution"], "raise ValueError('a slip in the middle')", where="start")))
+    honest["error-cell.ipynb"] = folder / "error-cell.ipynb"
+    for attack in ATTACKS:
+        (folder / f"attack-{attack.name}.ipynb").write_text(
+            json.dumps(_notebook_with(bases[attack.base], attack.code, attack.where)))
+    (folder / "not-json.ipynb").write_text("{ this is not a notebook")
+    (folder / "empty.ipynb").write_text("")
+    other = json.loads(bases["blank"].read_text())
+    other["metadata"]["otter"]["assignment_name"] = "another-assignment"
+    (folder / "other-assignment.ipynb").write_text(json.dumps(other))
+    tests = AutograderTests(output.autograder_zip)
+    yield {"assignment": assignment, "output": output, "folder": folder, "tests": tests,
+           "honest": honest}
+    tests.close()
+
+
+@pytest.fixture(scope="module")
+def graded(setting, tmp_path_factory):
+    """The whole folder graded once, with the results by submission name."""
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    gradebook_path = tmp_path_factory.mktemp("gradebook") / "grades.db"
+    gradebook = Gradebook(database_url(gradebook_path))
+    start = time.monotonic()
+    with open_submissions(setting["folder"], setting["tests"].assignment_name) as submissions:
+        results = grade_submissions(setting["tests"], submissions, gradebook, ASSIGNMENT,
+                                    workers=2, limits=LIMITS)
+    elapsed = time.monotonic() - start
+    gradebook.close()
+    time.sleep(0.5)
+    # multiprocessing's resource tracker lives as long as the test process; it is not ours.
+    leftovers = [p for p in psutil.Process().children(recursive=True) if p.pid not in before
+                 and "resource_tracker" not in " ".join(p.cmdline())]
+    return {"results": {r.submission: r for r in results}, "gradebook": gradebook_path,
+            "elapsed": elapsed, "leftovers": leftovers}
+
+
+def test_honest_submissions_score_what_otter_gives(setting, graded):
+    for name, path in setting["honest"].items():
+        ours = graded["results"][name]
+        theirs = grade_notebook(path, setting["output"].autograder_zip)
+        assert ours.status == "completed", (name, ours.reason)
+        assert {q.question: q.score for q in ours.questions} == {
+            q: s.score for q, s in theirs.questions.items()}, name
+        assert ours.possible == theirs.possible
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
+def test_attacks_gain_nothing(attack, setting, graded):
+    result = graded["results"][f"attack-{attack.name}.ipynb"]
+    honest = graded["results"][f"{attack.base}.ipynb"]
+    assert result.status == attack.status, result.reason
+    expected = honest.score if attack.status in ("completed", "memory-limit") else 0
+    assert result.score == expected, f"{attack.name}: {result.score} ({result.reason})"
+    assert result.possible == honest.possible
+    if attack.status != "completed":
+        assert result.reason, "a failed run must say why"
+
+
+@pytest.mark.parametrize(("name", "reason"), [
+    ("not-json.ipynb", "not valid JSON"),
+    ("empty.ipynb", "not valid JSON"),
+    ("other-assignment.ipynb", "for assignment 'another-assignment'"),
+])
+def test_malformed_submissions_are_recorded_with_a_reason(name, reason, graded):
+    result = graded["results"][name]
+    assert result.status == "invalid"
+    assert reason in result.reason
+    assert result.score == 0 and result.possible == 10
+
+
+def test_gradebook_holds_every_submission_with_its_questions(setting, graded):
+    db = sqlite3.connect(graded["gradebook"])
+    assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+    rows = dict(db.execute("select submission, score from results"))
+    assert set(rows) == {p.name for p in setting["folder"].glob("*.ipynb")}
+    assert rows["solution.ipynb"] == 10 and rows["attack-write-to-the-gradebook.ipynb"] == 0
+    counts = db.execute("select count(*) from question_scores group by submission").fetchall()
+    assert {c for (c,) in counts} == {len(setting["tests"].questions)}
+
+
+def test_nothing_is_left_behind(graded):
+    assert not graded["leftovers"], graded["leftovers"]
+    assert not list(Path(tempfile.gettempdir()).glob(f"{SANDBOX_PREFIX}*"))
+    stray = [p for p in psutil.process_iter(["cmdline"])
+             if "time.sleep(600)" in " ".join(p.info["cmdline"] or [])]
+    assert not stray
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="hiding files needs root (see the guide)")
+def test_sandbox_cannot_see_tests_gradebook_or_other_submissions(setting, graded):
+    from autograder.sandbox import execute, prepare_worker
+    from autograder.values import decode_namespace
+
+    zip_path, folder, gradebook = (setting["output"].autograder_zip, setting["folder"],
+                                   graded["gradebook"])
+    probe = f"""
+import os
+def listing(path):
+    try:
+        return sorted(os.listdir(path))
+    except OSError as error:
+        return [type(error).__name__]
+def size(path):
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return -1
+zip_folder = listing({str(zip_path.parent)!r})
+zip_size = size({str(zip_path)!r})
+submissions = listing({str(folder)!r})
+gradebook_size = size({str(gradebook)!r})
+"""
+    prepare_worker()
+    execution = execute([probe], None, LIMITS, (zip_path.parent, zip_path, folder, gradebook))
+    seen = decode_namespace(execution.payload)
+    assert zip_path.stat().st_size > 0 and len(os.listdir(folder)) > 10
+    assert seen["zip_folder"] == [] and seen["submissions"] == [], seen
+    assert seen["zip_size"] <= 0 and seen["gradebook_size"] <= 0, seen
+
+
+def test_interrupted_run_resumes_without_losing_a_grade(setting, graded, tmp_path):
+    gradebook = tmp_path / "resume.db"
+    def command(assignment):
+        return [sys.executable, "-m", "autograder", "grade", assignment, str(setting["folder"]),
+                "--gradebook", str(gradebook), "--json", "--quiet", "--workers", "2",
+                "--timeout", "8"]
+
+    # First by name (the project's assignment, built on the fly), then by the zip's path.
+    run = subprocess.Popen(command(ASSIGNMENT), stdout=subprocess.PIPE, text=True,
+                           start_new_session=True)
+    first_lines = [run.stdout.readline() for _ in range(8)]
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    assert all(json.loads(line)["submission"] for line in first_lines)
+    db = sqlite3.connect(gradebook)
+    assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+    recorded_before = dict(db.execute("select submission, score from results"))
+    db.close()
+    assert 8 <= len(recorded_before) < len(graded["results"]), "kill came too late to test"
+
+    rerun = subprocess.run(command(str(setting["output"].autograder_zip)), capture_output=True,
+                           text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    lines = [json.loads(line) for line in rerun.stdout.splitlines()]
+    assert len(lines) == len(graded["results"])
+    cached = {line["submission"] for line in lines if line["from_gradebook"]}
+    assert cached == set(recorded_before), "what was recorded must not be graded again"
+    db = sqlite3.connect(gradebook)
+    final = dict(db.execute("select submission, score from results"))
+    assert final == {name: r.score for name, r in graded["results"].items()}
+    for name, score in recorded_before.items():
+        assert final[name] == score
+
+
+def test_changed_submission_is_regraded_and_regrade_is_explicit(setting, tmp_path):
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    blank = setting["output"].student_notebook
+    (folder / "student.ipynb").write_bytes(blank.read_bytes())
+    gradebook_path = tmp_path / "g.db"
+    tests = setting["tests"]
+
+    def run(**options):
+        gradebook = Gradebook(database_url(gradebook_path))
+        seen = []
+        with open_submissions(folder, tests.assignment_name) as submissions:
+            grade_submissions(tests, submissions, gradebook, ASSIGNMENT, workers=1,
+                              limits=LIMITS, on_result=lambda r, c: seen.append((r, c)),
+                              **options)
+        gradebook.close()
+        return seen
+
+    first = run()
+    assert [(r.score, cached) for r, cached in first] == [(0, False)]
+    assert [cached for _, cached in run()] == [True]
+    (folder / "student.ipynb").write_bytes(setting["output"].solution_notebook.read_bytes())
+    changed = run()
+    assert [(r.score, cached) for r, cached in changed] == [(10, False)]
+    assert [cached for _, cached in run(regrade=True)] == [False]
