@@ -13,7 +13,6 @@ import json
 import multiprocessing
 import os
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -25,6 +24,7 @@ from pathlib import Path
 from autograder.gradebook import RETRY_STATUSES, Gradebook, QuestionScore, SubmissionResult
 from autograder.sandbox import Execution, Limits, execute, prepare_worker
 from autograder.scoring import AutograderTests, QuestionResult
+from autograder.tempfiles import make_temp_dir
 
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 
@@ -191,7 +191,7 @@ def autograder_zip_for(assignment: str, root: Path) -> Iterator[tuple[str, Path]
     from autograder.build import build_assignment
 
     found = get_assignment(assignment, root)
-    out = Path(tempfile.mkdtemp(prefix=f"autograder-build-{found.name}-"))
+    out = make_temp_dir("build")
     try:
         yield found.name, build_assignment(found, out).autograder_zip
     finally:

@@ -161,10 +161,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop_on_sigterm(_signum, _frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    # A terminated run unwinds like Ctrl-C, so temporary files are removed; results already
+    # recorded are complete (each is one transaction), and a rerun picks up the rest.
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except (LookupError, BuildError, FileNotFoundError, ValueError, OSError) as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("autograder: stopped; results recorded so far are kept. Run the same command "
+              "again to grade the rest.", file=sys.stderr)
+        return 130

@@ -31,12 +31,13 @@ import resource
 import select
 import shutil
 import signal
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+
+from autograder.tempfiles import make_temp_dir
 
 PR_SET_CHILD_SUBREAPER = 36
 CLONE_NEWNET = 0x40000000
@@ -224,10 +225,13 @@ def _child(cells: list[str], sandbox: Path, limits: Limits, write_fd: int,
         import builtins
 
         from IPython.core.interactiveshell import InteractiveShell
+        from traitlets.config import Config
 
         from autograder.values import encode_namespace
 
-        shell = InteractiveShell.instance()
+        config = Config()
+        config.HistoryManager.enabled = False  # nothing to keep, nothing to write
+        shell = InteractiveShell.instance(config=config)
         shell.user_ns["grader"] = _Grader()
         original_builtins = dict(builtins.__dict__)
         errors, memory_error = [], False
@@ -260,17 +264,6 @@ def _child(cells: list[str], sandbox: Path, limits: Limits, write_fd: int,
 SANDBOX_PREFIX = "autograder-sandbox-"
 
 
-def _remove_stale_sandboxes() -> None:
-    """Remove sandbox folders left by a worker that was killed (its pid is in the name)."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{SANDBOX_PREFIX}*"):
-        try:
-            pid = int(folder.name[len(SANDBOX_PREFIX):].split("-", 1)[0])
-        except ValueError:
-            continue
-        if not psutil.pid_exists(pid):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
 def _kill_new_descendants(before: set[int]) -> None:
     """Kill every descendant that was not there before the run (orphans included)."""
     for _ in range(3):
@@ -288,8 +281,7 @@ def _kill_new_descendants(before: set[int]) -> None:
 def execute(cells: list[str], support_dir: Path | None, limits: Limits,
             hidden: tuple[Path, ...] = ()) -> Execution:
     """Run a notebook's code cells in a sandbox and return its data, or why there is none."""
-    _remove_stale_sandboxes()
-    sandbox = Path(tempfile.mkdtemp(prefix=f"{SANDBOX_PREFIX}{os.getpid()}-"))
+    sandbox = make_temp_dir("sandbox")
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     start = time.monotonic()
     pid = -1

@@ -13,11 +13,11 @@ import io
 import json
 import re
 import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.tempfiles import make_temp_dir
 from autograder.values import decode_namespace
 
 # Files in an otter autograder zip that belong to the grading machinery, not to students.
@@ -64,8 +64,8 @@ class AutograderTests:
         self.zip_path = Path(autograder_zip)
         if not zipfile.is_zipfile(self.zip_path):
             raise ValueError(f"{self.zip_path} is not an otter autograder zip file")
-        private = Path(tempfile.mkdtemp(prefix="autograder-tests-"))
-        self.support_dir = Path(tempfile.mkdtemp(prefix="autograder-support-"))
+        private = make_temp_dir("tests")
+        self.support_dir = make_temp_dir("support")
         self.support_dir.chmod(0o755)
         try:
             with zipfile.ZipFile(self.zip_path) as archive:

@@ -75,6 +75,7 @@ def setting(built_assignments, tmp_path_factory):
 def graded(setting, tmp_path_factory):
     """The whole folder graded once, with the results by submission name."""
     before = {p.pid for p in psutil.Process().children(recursive=True)}
+    sandboxes_before = set(Path(tempfile.gettempdir()).glob(f"{SANDBOX_PREFIX}*"))
     gradebook_path = tmp_path_factory.mktemp("gradebook") / "grades.db"
     gradebook = Gradebook(database_url(gradebook_path))
     start = time.monotonic()
@@ -87,8 +88,32 @@ def graded(setting, tmp_path_factory):
     # multiprocessing's resource tracker lives as long as the test process; it is not ours.
     leftovers = [p for p in psutil.Process().children(recursive=True) if p.pid not in before
                  and "resource_tracker" not in " ".join(p.cmdline())]
+    new_sandboxes = set(Path(tempfile.gettempdir()).glob(f"{SANDBOX_PREFIX}*")) - sandboxes_before
     return {"results": {r.submission: r for r in results}, "gradebook": gradebook_path,
-            "elapsed": elapsed, "leftovers": leftovers}
+            "elapsed": elapsed, "leftovers": leftovers, "new_sandboxes": new_sandboxes}
+
+
+def _running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _group_of(process: psutil.Process) -> int:
+    try:
+        return os.getpgid(process.pid)
+    except OSError:
+        return -1
+
+
+def _folders_of_dead_processes() -> list[Path]:
+    folders = []
+    for folder in Path(tempfile.gettempdir()).glob("autograder-*-*"):
+        pid = folder.name.split("-")[2]
+        if pid.isdigit() and not _running(int(pid)):
+            folders.append(folder)
+    return folders
 
 
 def test_honest_submissions_score_what_otter_gives(setting, graded):
@@ -137,7 +162,7 @@ def test_gradebook_holds_every_submission_with_its_questions(setting, graded):
 
 def test_nothing_is_left_behind(graded):
     assert not graded["leftovers"], graded["leftovers"]
-    assert not list(Path(tempfile.gettempdir()).glob(f"{SANDBOX_PREFIX}*"))
+    assert not graded["new_sandboxes"]
     stray = [p for p in psutil.process_iter(["cmdline"])
              if "time.sleep(600)" in " ".join(p.info["cmdline"] or [])]
     assert not stray
@@ -186,8 +211,10 @@ def test_interrupted_run_resumes_without_losing_a_grade(setting, graded, tmp_pat
     run = subprocess.Popen(command(ASSIGNMENT), stdout=subprocess.PIPE, text=True,
                            start_new_session=True)
     first_lines = [run.stdout.readline() for _ in range(8)]
+    group = [p for p in psutil.process_iter() if _group_of(p) == run.pid]
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
+    psutil.wait_procs(group, timeout=15)  # as when an instructor starts again later
     assert all(json.loads(line)["submission"] for line in first_lines)
     db = sqlite3.connect(gradebook)
     assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
@@ -207,6 +234,8 @@ def test_interrupted_run_resumes_without_losing_a_grade(setting, graded, tmp_pat
     assert final == {name: r.score for name, r in graded["results"].items()}
     for name, score in recorded_before.items():
         assert final[name] == score
+    # The killed run's temporary folders (named after dead processes) are gone after the rerun.
+    assert not _folders_of_dead_processes()
 
 
 def test_changed_submission_is_regraded_and_regrade_is_explicit(setting, tmp_path):
