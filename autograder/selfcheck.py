@@ -1,6 +1,7 @@
 """Prove that an assignment's tests grade honestly.
 
-Three promises, each checked by grading real notebooks with otter:
+Three promises, each checked by grading real notebooks with the assignment's own otter tests
+(through :mod:`autograder.batch`, whose scores the test suite checks against otter's own):
 
 * the reference solution earns every autograded point;
 * the blank student notebook earns none;
@@ -13,15 +14,16 @@ test that has never rejected anything may not be able to.
 from __future__ import annotations
 
 import json
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from autograder.assignments import Assignment
+from autograder.batch import grade_submissions, open_submissions
 from autograder.build import BuildOutput
-from autograder.grading import NotebookGrade, grade_notebook
+from autograder.gradebook import Gradebook, database_url
+from autograder.scoring import AutograderTests
 
 
 @dataclass(frozen=True)
@@ -70,30 +72,37 @@ def write_notebook_with_extra_cell(solution: Path, code: str, destination: Path)
     return destination
 
 
-def _grade(args: tuple[Path, Path]) -> NotebookGrade:
-    return grade_notebook(*args)
-
-
 def selfcheck(assignment: Assignment, build: BuildOutput, workdir: Path,
               workers: int = 2) -> list[CheckResult]:
     """Grade the solution, the blank notebook and every wrong answer; report each promise."""
     workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
+    notebooks = workdir / "notebooks"
+    notebooks.mkdir(parents=True, exist_ok=True)
     wrong_answers = load_wrong_answers(assignment.wrong_answers)
-    notebooks = [build.solution_notebook, build.student_notebook]
+    (notebooks / "0-solution.ipynb").write_bytes(build.solution_notebook.read_bytes())
+    (notebooks / "1-blank.ipynb").write_bytes(build.student_notebook.read_bytes())
+    names = ["0-solution.ipynb", "1-blank.ipynb"]
     for index, wrong in enumerate(wrong_answers):
-        target = workdir / f"wrong-{index:02d}-{wrong.question}.ipynb"
-        notebooks.append(
-            write_notebook_with_extra_cell(build.solution_notebook, wrong.code, target)
-        )
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        grades = list(pool.map(_grade, [(nb, build.autograder_zip) for nb in notebooks]))
-
+        names.append(f"2-wrong-{index:02d}-{wrong.question}.ipynb")
+        write_notebook_with_extra_cell(build.solution_notebook, wrong.code,
+                                       notebooks / names[-1])
+    tests = AutograderTests(build.autograder_zip)
+    gradebook = Gradebook(database_url(workdir / "selfcheck.db"))
+    try:
+        with open_submissions(notebooks, tests.assignment_name) as submissions:
+            by_name = {r.submission: r for r in grade_submissions(
+                tests, submissions, gradebook, assignment.name, workers=workers, regrade=True)}
+    finally:
+        tests.close()
+        gradebook.close()
+    grades = [by_name[name] for name in names]
+    for grade in grades:
+        grade.questions = {q.question: q for q in grade.questions}
     solution, blank, wrong_grades = grades[0], grades[1], grades[2:]
     results = [
         CheckResult("reference solution scores full marks",
                     solution.possible > 0 and solution.score == solution.possible,
-                    f"{solution.score:g} / {solution.possible:g}"),
+                    f"{solution.score:g} / {solution.possible:g} {solution.reason}".strip()),
         CheckResult("blank student notebook scores zero", blank.score == 0,
                     f"{blank.score:g} / {blank.possible:g}"),
     ]
