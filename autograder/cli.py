@@ -6,6 +6,13 @@
     autograder selfcheck [NAME ...]      solution full marks, blank zero, wrong answers rejected
     autograder grade ASSIGNMENT SUBMISSIONS [--gradebook FILE | --db-url URL] [--json]
                                          grade a folder or zip of notebooks, in parallel
+    autograder review NAME SUBMISSIONS --out review.csv
+                                         collect free-response answers for marking
+    autograder review-import NAME review.csv
+                                         record the free-response scores entered there
+    autograder export NAME --format canvas|brightspace|moodle --out FILE [--roster CSV]
+    autograder feedback NAME --out FOLDER
+                                         one report per student: scores, passed tests, hints
 """
 
 from __future__ import annotations
@@ -120,6 +127,104 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gradebook(args: argparse.Namespace):
+    from autograder.gradebook import Gradebook, database_url
+
+    return Gradebook(args.db_url or database_url(args.gradebook))
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from autograder.batch import open_submissions
+    from autograder.review import manual_questions, write_review
+
+    assignment = get_assignment(args.name, args.root)
+    questions = manual_questions(assignment.source)
+    if not questions:
+        print(f"{assignment.name} has no free-response questions.")
+        return 0
+    with open_submissions(args.submissions, assignment.name) as submissions:
+        texts = _submission_texts(args.submissions)
+        rows = write_review(args.out, questions,
+                            [(s, texts.get(s.name, "")) for s in submissions])
+    print(f"wrote {rows} answers to {args.out}; fill in 'score' (and 'comment'), then run "
+          f"`autograder review-import {assignment.name} {args.out}`")
+    return 0
+
+
+def _submission_texts(path: Path) -> dict[str, str]:
+    import zipfile
+
+    if path.is_dir():
+        return {str(p.relative_to(path)): p.read_text(encoding="utf-8", errors="replace")
+                for p in path.rglob("*.ipynb")}
+    with zipfile.ZipFile(path) as archive:
+        return {n: archive.read(n).decode("utf-8", errors="replace")
+                for n in archive.namelist() if n.endswith(".ipynb")}
+
+
+def _cmd_review_import(args: argparse.Namespace) -> int:
+    from autograder.review import import_review, manual_questions
+
+    assignment = get_assignment(args.name, args.root)
+    gradebook = _gradebook(args)
+    try:
+        count = import_review(args.review, manual_questions(assignment.source), gradebook,
+                              assignment.name)
+    finally:
+        gradebook.close()
+    print(f"recorded {count} free-response scores for {assignment.name}")
+    return 0
+
+
+def _manual_points(name: str, root: Path) -> float:
+    from autograder.review import manual_questions
+
+    try:
+        return sum(q.points for q in manual_questions(get_assignment(name, root).source))
+    except LookupError:
+        return 0.0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from autograder.exports import export_csv
+    from autograder.roster import load_roster
+
+    gradebook = _gradebook(args)
+    try:
+        results = gradebook.results(args.name)
+        manual = gradebook.manual(args.name)
+    finally:
+        gradebook.close()
+    if not results:
+        raise LookupError(f"the gradebook has no results for {args.name!r}")
+    text = export_csv(args.format, args.name, results, load_roster(args.roster),
+                      _manual_points(args.name, args.root), manual)
+    args.out.write_text(text, encoding="utf-8")
+    print(f"wrote {len(results)} grades for {args.format} to {args.out}")
+    return 0
+
+
+def _cmd_feedback(args: argparse.Namespace) -> int:
+    from autograder.exports import write_feedback
+
+    gradebook = _gradebook(args)
+    try:
+        results = gradebook.results(args.name)
+        manual = gradebook.manual(args.name)
+    finally:
+        gradebook.close()
+    written = write_feedback(args.out, args.name, results, manual)
+    print(f"wrote {len(written)} feedback files to {args.out}")
+    return 0
+
+
+def _add_gradebook_options(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--gradebook", type=Path, default=Path("gradebook.db"),
+                       help="SQLite gradebook file (default: gradebook.db)")
+    where.add_argument("--db-url", help="a SQLAlchemy database URL, for a shared server")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -142,10 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("assignment", help="an assignment's name, or the path of an otter "
                        "autograder zip")
     grade.add_argument("submissions", type=Path, help="a folder or zip of .ipynb files")
-    where = grade.add_mutually_exclusive_group()
-    where.add_argument("--gradebook", type=Path, default=Path("gradebook.db"),
-                       help="SQLite gradebook file (default: gradebook.db)")
-    where.add_argument("--db-url", help="a SQLAlchemy database URL, for a shared server")
+    _add_gradebook_options(grade)
     grade.add_argument("--json", action="store_true",
                        help="print one JSON object per submission, one per line")
     grade.add_argument("--workers", type=int, default=None,
@@ -158,6 +260,29 @@ def build_parser() -> argparse.ArgumentParser:
                        help="grade every submission again, even those already recorded")
     grade.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     grade.set_defaults(func=_cmd_grade)
+    review = sub.add_parser("review", help="collect free-response answers for marking")
+    review.add_argument("name", help="an assignment of this project")
+    review.add_argument("submissions", type=Path, help="a folder or zip of .ipynb files")
+    review.add_argument("--out", type=Path, default=Path("review.csv"))
+    review.set_defaults(func=_cmd_review)
+    imported = sub.add_parser("review-import", help="record the scores entered in a review file")
+    imported.add_argument("name", help="an assignment of this project")
+    imported.add_argument("review", type=Path, help="the review CSV with scores filled in")
+    _add_gradebook_options(imported)
+    imported.set_defaults(func=_cmd_review_import)
+    export = sub.add_parser("export", help="grades as a CSV for an LMS import")
+    export.add_argument("name", help="the assignment's name in the gradebook")
+    export.add_argument("--format", required=True, choices=["canvas", "brightspace", "moodle"])
+    export.add_argument("--out", type=Path, required=True)
+    export.add_argument("--roster", type=Path, help="CSV: submission,name,username,email,"
+                        "student_id (default: the file name is the username)")
+    _add_gradebook_options(export)
+    export.set_defaults(func=_cmd_export)
+    feedback = sub.add_parser("feedback", help="one feedback file per submission")
+    feedback.add_argument("name", help="the assignment's name in the gradebook")
+    feedback.add_argument("--out", type=Path, required=True, help="folder for the files")
+    _add_gradebook_options(feedback)
+    feedback.set_defaults(func=_cmd_feedback)
     return parser
 
 

@@ -63,6 +63,19 @@ question_table = Table(
     UniqueConstraint("assignment", "submission", "question", name="one_score_per_question"),
 )
 
+manual_table = Table(
+    "manual_scores", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assignment", String(200), nullable=False),
+    Column("submission", String(500), nullable=False),
+    Column("question", String(200), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("possible", Float, nullable=False),
+    Column("comment", Text, nullable=False, default=""),
+    Column("entered_at", String(40), nullable=False),
+    UniqueConstraint("assignment", "submission", "question", name="one_manual_score"),
+)
+
 # Results with this status are retried by the next run: they record a fault of the grader, not
 # of the submission.
 RETRY_STATUSES = {"error"}
@@ -166,6 +179,31 @@ class Gradebook:
                                      row.score, row.possible, row.duration_s,
                                      row.peak_memory_mb, questions.get(row.submission, []),
                                      row.graded_at) for row in rows]
+
+    def record_manual(self, assignment: str,
+                      scores: list[tuple[str, str, float, float, str]]) -> None:
+        """Store free-response scores (submission, question, score, possible, comment), all in
+        one transaction: an import either lands whole or not at all."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self.engine.begin() as connection:
+            for submission, question, score, possible, comment in scores:
+                connection.execute(delete(manual_table).where(
+                    (manual_table.c.assignment == assignment)
+                    & (manual_table.c.submission == submission)
+                    & (manual_table.c.question == question)))
+                connection.execute(manual_table.insert().values(
+                    assignment=assignment, submission=submission, question=question,
+                    score=score, possible=possible, comment=comment, entered_at=now))
+
+    def manual(self, assignment: str) -> dict[str, dict[str, tuple[float, float, str]]]:
+        """submission -> question -> (score, possible, comment) for free-response answers."""
+        with self.engine.connect() as connection:
+            scores: dict[str, dict[str, tuple[float, float, str]]] = {}
+            for row in connection.execute(select(manual_table).where(
+                    manual_table.c.assignment == assignment).order_by(manual_table.c.question)):
+                scores.setdefault(row.submission, {})[row.question] = (
+                    row.score, row.possible, row.comment)
+            return scores
 
     def files(self) -> list[Path]:
         """The database's files on this machine (a SQLite file and its journals), if any."""

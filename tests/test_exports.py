@@ -1,0 +1,182 @@
+"""Free-response review, LMS exports and feedback, read back the way their users read them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from conftest import ASSIGNMENTS
+from test_assignments import _source_secrets
+
+from autograder.batch import grade_submissions, open_submissions
+from autograder.exports import export_csv, write_feedback
+from autograder.gradebook import Gradebook, database_url
+from autograder.review import answers_in, import_review, manual_questions, write_review
+from autograder.roster import load_roster
+from autograder.scoring import AutograderTests
+
+ASSIGNMENT = ASSIGNMENTS[0]
+NOTE = "Phone service fell far below its standard after October 2022 and recovered by May 2023."
+
+
+def _with_answer(student_text: str, answer: str) -> str:
+    """The notebook with its (single) free-response answer replaced by ``answer``."""
+    notebook = json.loads(student_text)
+    cells = notebook["cells"]
+    text = ["".join(c["source"]).lstrip() for c in cells]
+    begin = next(i for i, t in enumerate(text) if t.startswith("<!-- BEGIN QUESTION -->"))
+    end = next(i for i, t in enumerate(text) if t.startswith("<!-- END QUESTION -->"))
+    answer_cell = {"cell_type": "markdown", "id": "answer", "metadata": {}, "source": answer}
+    notebook["cells"] = cells[:begin + 1] + [answer_cell] + cells[end:]
+    return json.dumps(notebook)
+
+
+@pytest.fixture(scope="module")
+def graded(built_assignments, tmp_path_factory):
+    _, output = built_assignments[ASSIGNMENT.name]
+    folder = tmp_path_factory.mktemp("class")
+    solution = json.loads(output.solution_notebook.read_text())
+    solution_text = json.dumps(solution)
+    (folder / "alice.ipynb").write_text(_with_answer(solution_text, NOTE))
+    (folder / "bob.ipynb").write_text(output.student_notebook.read_text())
+    (folder / "carol.ipynb").write_text(_with_answer(solution_text, "Calls went up."))
+    tests = AutograderTests(output.autograder_zip)
+    gradebook = Gradebook(database_url(tmp_path_factory.mktemp("gb") / "grades.db"))
+    with open_submissions(folder, tests.assignment_name) as submissions:
+        grade_submissions(tests, submissions, gradebook, ASSIGNMENT.name, workers=2)
+        texts = {p.name: p.read_text() for p in folder.glob("*.ipynb")}
+        review = tmp_path_factory.mktemp("review") / "review.csv"
+        write_review(review, manual_questions(ASSIGNMENT.source),
+                     [(s, texts[s.name]) for s in submissions])
+    tests.close()
+    yield {"gradebook": gradebook, "review": review, "folder": folder}
+    gradebook.close()
+
+
+def _rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_review_file_holds_each_answer_and_no_solution(graded):
+    rows = _rows(graded["review"].read_text())
+    assert [(r["submission"], r["question"], r["points_possible"]) for r in rows] == [
+        ("alice.ipynb", "q8", "4"), ("bob.ipynb", "q8", "4"), ("carol.ipynb", "q8", "4")]
+    assert rows[0]["answer"] == NOTE
+    assert "Type your answer here" in rows[1]["answer"]
+    assert "Example answer" not in graded["review"].read_text()
+    assert all(r["score"] == "" for r in rows)
+
+
+def test_answers_in_a_broken_notebook_are_blank():
+    assert answers_in("{ not json", 2) == ["", ""]
+
+
+def _fill(review, scores: dict[str, tuple[str, str]], path):
+    rows = _rows(review.read_text())
+    for row in rows:
+        row["score"], row["comment"] = scores.get(row["submission"], ("", ""))
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.mark.parametrize(("scores", "message"), [
+    ({"alice.ipynb": ("5", "")}, "outside 0 to 4"),
+    ({"alice.ipynb": ("four", "")}, "is not a number"),
+])
+def test_bad_review_rows_are_refused_and_nothing_is_recorded(graded, tmp_path, scores, message):
+    bad = _fill(graded["review"], {"carol.ipynb": ("2", "ok"), **scores}, tmp_path / "bad.csv")
+    with pytest.raises(ValueError, match=message):
+        import_review(bad, manual_questions(ASSIGNMENT.source), graded["gradebook"],
+                      ASSIGNMENT.name)
+    assert graded["gradebook"].manual(ASSIGNMENT.name) == {}
+
+
+def test_review_scores_flow_into_exports_and_feedback(graded, tmp_path):
+    filled = _fill(graded["review"], {"alice.ipynb": ("4", "Clear and actionable."),
+                                      "bob.ipynb": ("0", ""),
+                                      "carol.ipynb": ("1", "Give figures and a limitation.")},
+                   tmp_path / "filled.csv")
+    count = import_review(filled, manual_questions(ASSIGNMENT.source), graded["gradebook"],
+                          ASSIGNMENT.name)
+    assert count == 3
+    results = graded["gradebook"].results(ASSIGNMENT.name)
+    manual = graded["gradebook"].manual(ASSIGNMENT.name)
+    assert manual["alice.ipynb"]["q8"] == (4.0, 4.0, "Clear and actionable.")
+
+    canvas = export_csv("canvas", ASSIGNMENT.name, results, {}, 4.0, manual)
+    rows = _rows(canvas)
+    assert list(rows[0])[:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert rows[0]["Student"] == "Points Possible" and rows[0][ASSIGNMENT.name] == "14"
+    by_login = {r["SIS Login ID"]: r[ASSIGNMENT.name] for r in rows[1:]}
+    assert by_login == {"alice": "14", "bob": "0", "carol": "11"}
+
+    brightspace = _rows(export_csv("brightspace", ASSIGNMENT.name, results, {}, 4.0, manual))
+    assert list(brightspace[0]) == ["OrgDefinedId", "Username",
+                                    f"{ASSIGNMENT.name} Points Grade", "End-of-Line Indicator"]
+    assert {r["Username"]: float(r[f"{ASSIGNMENT.name} Points Grade"]) for r in brightspace} \
+        == {"alice": 14, "bob": 0, "carol": 11}
+    assert all(r["End-of-Line Indicator"] == "#" for r in brightspace)
+
+    moodle = _rows(export_csv("moodle", ASSIGNMENT.name, results, {}, 4.0, manual))
+    assert {r["Username"]: float(r[ASSIGNMENT.name]) for r in moodle}["carol"] == 11
+    assert moodle[0]["Feedback"].startswith("14 / 14")
+
+    written = write_feedback(tmp_path / "feedback", ASSIGNMENT.name, results, manual)
+    texts = {p.stem: p.read_text() for p in written}
+    assert "Score: 14 / 14" in texts["alice"]
+    assert "comment: Give figures and a limitation." in texts["carol"]
+    assert "hint:" in texts["bob"] and "should be a pandas Series" in texts["bob"]
+    solutions, hidden = _source_secrets(ASSIGNMENT.source)
+    for text in texts.values():
+        assert not [line for line in hidden + solutions if line in text]
+
+
+def test_roster_maps_submissions_to_lms_identifiers(graded, tmp_path):
+    roster_path = tmp_path / "roster.csv"
+    roster_path.write_text("submission,name,username,email,student_id\n"
+                           "alice.ipynb,Alice Martin,amartin,alice@example.ca,1001\n")
+    roster = load_roster(roster_path)
+    results = graded["gradebook"].results(ASSIGNMENT.name)
+    rows = _rows(export_csv("canvas", ASSIGNMENT.name, results, roster))
+    alice = next(r for r in rows if r["Student"] == "Alice Martin")
+    assert (alice["SIS User ID"], alice["SIS Login ID"]) == ("1001", "amartin")
+    brightspace = _rows(export_csv("brightspace", ASSIGNMENT.name, results, roster))
+    assert brightspace[0]["OrgDefinedId"] == "1001"
+
+
+def test_roster_without_submission_column_is_refused(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("name,email\nA,a@example.ca\n")
+    with pytest.raises(ValueError, match="needs a 'submission' column"):
+        load_roster(path)
+
+
+def test_command_line_review_export_and_feedback(graded, tmp_path):
+    import subprocess
+    import sys
+
+    database = graded["gradebook"].engine.url.database
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True,
+                              text=True, timeout=120)
+
+    review = run("review", ASSIGNMENT.name, str(graded["folder"]), "--out",
+                 str(tmp_path / "r.csv"))
+    assert review.returncode == 0, review.stderr
+    assert len(_rows((tmp_path / "r.csv").read_text())) == 3
+    export = run("export", ASSIGNMENT.name, "--format", "brightspace", "--gradebook", database,
+                 "--out", str(tmp_path / "d2l.csv"))
+    assert export.returncode == 0, export.stderr
+    assert "Points Grade" in (tmp_path / "d2l.csv").read_text()
+    feedback = run("feedback", ASSIGNMENT.name, "--gradebook", database, "--out",
+                   str(tmp_path / "fb"))
+    assert feedback.returncode == 0 and len(list((tmp_path / "fb").glob("*.txt"))) == 3
+    missing = run("export", "no-such-assignment", "--format", "moodle", "--gradebook", database,
+                  "--out", str(tmp_path / "x.csv"))
+    assert missing.returncode == 2 and "no results for 'no-such-assignment'" in missing.stderr
