@@ -1,0 +1,173 @@
+"""Benchmark batch grading against sequential ``otter run``; prints figures, judges nothing.
+
+    python scripts/benchmark_grading.py [--submissions 200] [--sample 10] [--workers N]
+
+Generates a seeded, realistic class for the module 1 assignment (correct, partly wrong, with a
+cell that raises an error, blank, and one that never finishes), then prints:
+
+* ``autograder grade``: wall time, submissions per minute, peak memory of the whole process tree;
+* sequential ``otter run`` (one process per submission, as otter grades without Docker);
+* merely executing the notebooks in a Jupyter kernel, one after another (nbclient).
+
+The two baselines are slow (seconds per notebook), so by default they run on a sample and the
+figure for the whole class is extrapolated, and says so. ``otter run`` has no time limit, so the
+never-ending submission is left out of its sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autograder.assignments import find_assignments  # noqa: E402
+from autograder.batch import grade_submissions, open_submissions  # noqa: E402
+from autograder.build import build_assignment  # noqa: E402
+from autograder.gradebook import Gradebook, database_url  # noqa: E402
+from autograder.sandbox import Limits  # noqa: E402
+from autograder.scoring import AutograderTests  # noqa: E402
+from autograder.selfcheck import load_wrong_answers  # noqa: E402
+
+
+def with_cell(notebook: dict, code: str, where: int | None = None) -> dict:
+    copy = json.loads(json.dumps(notebook))
+    cell = {"cell_type": "code", "id": f"bench-{len(copy['cells'])}", "metadata": {},
+            "execution_count": None, "outputs": [], "source": code}
+    copy["cells"].insert(len(copy["cells"]) if where is None else where, cell)
+    return copy
+
+
+def make_class(out: Path, count: int, solution: dict, blank: dict, wrong: list[str],
+               seed: int = 2026) -> dict[str, str]:
+    """Write ``count`` submissions; returns name -> kind."""
+    rng = random.Random(seed)
+    kinds = {}
+    for index in range(count):
+        roll = rng.random()
+        if index == count // 2:
+            kind, notebook = "hung", with_cell(solution, "while True:\n    pass")
+        elif roll < 0.40:
+            kind, notebook = "correct", solution
+        elif roll < 0.70:
+            kind = "partly wrong"
+            notebook = solution
+            for code in rng.sample(wrong, k=rng.randint(1, 3)):
+                notebook = with_cell(notebook, code)
+        elif roll < 0.90:
+            kind, notebook = "erroring", with_cell(solution, "undefined_name + 1", where=6)
+        else:
+            kind, notebook = "blank", blank
+        name = f"student-{index:03d}.ipynb"
+        (out / name).write_text(json.dumps(notebook), encoding="utf-8")
+        kinds[name] = kind
+    return kinds
+
+
+class PeakMemory:
+    """Samples the resident memory of this process and all its descendants."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for process in [me, *me.children(recursive=True)]:
+                try:
+                    total += process.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            time.sleep(0.05)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--submissions", type=int, default=200)
+    parser.add_argument("--sample", type=int, default=10,
+                        help="submissions for each slow baseline (default 10)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--timeout", type=float, default=30.0)
+    args = parser.parse_args()
+
+    assignment = find_assignments(ROOT)[0]
+    work = Path(tempfile.mkdtemp(prefix="benchmark-grading-"))
+    build = build_assignment(assignment, work / "build")
+    solution = json.loads(build.solution_notebook.read_text())
+    blank = json.loads(build.student_notebook.read_text())
+    wrong = [w.code for w in load_wrong_answers(assignment.wrong_answers)]
+    folder = work / "class"
+    folder.mkdir()
+    kinds = make_class(folder, args.submissions, solution, blank, wrong)
+    mix = {k: list(kinds.values()).count(k) for k in sorted(set(kinds.values()))}
+    print(f"assignment {assignment.name}: {args.submissions} submissions {mix}; "
+          f"{os.cpu_count()} cores, {args.workers} workers, time limit {args.timeout:g} s\n")
+
+    tests = AutograderTests(build.autograder_zip)
+    gradebook = Gradebook(database_url(work / "grades.db"))
+    with PeakMemory() as memory, open_submissions(folder, tests.assignment_name) as subs:
+        start = time.monotonic()
+        results = grade_submissions(tests, subs, gradebook, assignment.name,
+                                    workers=args.workers, limits=Limits(args.timeout))
+        ours = time.monotonic() - start
+    tests.close()
+    gradebook.close()
+    statuses = {s: sum(r.status == s for r in results) for s in {r.status for r in results}}
+    print(f"autograder grade:      {ours:7.1f} s wall, {args.submissions / ours * 60:7.1f} "
+          f"submissions/min, peak memory {memory.peak / 2**20:6.0f} MB (process tree); "
+          f"statuses {statuses}")
+
+    sample = [n for n in sorted(kinds) if kinds[n] != "hung"][: args.sample]
+    start = time.monotonic()
+    for name in sample:
+        subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(build.autograder_zip),
+                        "-o", str(work / "otter-out" / name), str(folder / name)],
+                       capture_output=True, check=False)
+    otter_each = (time.monotonic() - start) / len(sample)
+    otter_total = otter_each * args.submissions
+    print(f"sequential otter run:  {otter_total:7.1f} s wall (estimated: {otter_each:.2f} s "
+          f"each over {len(sample)} submissions), "
+          f"{60 / otter_each:7.1f} submissions/min")
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    start = time.monotonic()
+    for name in sample:
+        notebook = nbformat.read(folder / name, as_version=4)
+        NotebookClient(notebook, timeout=args.timeout, kernel_name="python3",
+                       allow_errors=True,
+                       resources={"metadata": {"path": str(folder)}}).execute()
+    run_each = (time.monotonic() - start) / len(sample)
+    print(f"execute only (kernel): {run_each * args.submissions:7.1f} s wall (estimated: "
+          f"{run_each:.2f} s each over {len(sample)} submissions)")
+    print(f"\nspeed-up over sequential otter run: {otter_total / ours:.1f}x (target: 10x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
