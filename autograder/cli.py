@@ -13,6 +13,8 @@
     autograder export NAME --format canvas|brightspace|moodle --out FILE [--roster CSV]
     autograder feedback NAME --out FOLDER
                                          one report per student: scores, passed tests, hints
+    autograder nbgrader [NAME ...] --out COURSE
+                                         export assignments as an nbgrader course
 """
 
 from __future__ import annotations
@@ -218,6 +220,16 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_nbgrader(args: argparse.Namespace) -> int:
+    from autograder.nbgrader_export import export_course
+
+    for assignment in _selected(args.names, args.root):
+        path = export_course(assignment.source, args.out, args.course)
+        print(f"{assignment.name}: {path}")
+    print(f"then, in {args.out}: nbgrader generate_assignment NAME; nbgrader autograde NAME")
+    return 0
+
+
 def _add_gradebook_options(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--gradebook", type=Path, default=Path("gradebook.db"),
@@ -283,6 +295,11 @@ def build_parser() -> argparse.ArgumentParser:
     feedback.add_argument("--out", type=Path, required=True, help="folder for the files")
     _add_gradebook_options(feedback)
     feedback.set_defaults(func=_cmd_feedback)
+    nbg = sub.add_parser("nbgrader", help="export assignments as an nbgrader course")
+    nbg.add_argument("names", nargs="*", help="assignment names (default: all)")
+    nbg.add_argument("--out", type=Path, required=True, help="the course folder to write")
+    nbg.add_argument("--course", default="curriculum", help="the nbgrader course id")
+    nbg.set_defaults(func=_cmd_nbgrader)
     return parser
 
 
