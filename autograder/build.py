@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +51,27 @@ def build_assignment(assignment: Assignment, out_dir: Path) -> BuildOutput:
     # Give the zip a stable name, so scripts and documentation can point at it.
     stable_zip = zips[0].with_name(f"{assignment.name}-autograder.zip")
     zips[0].rename(stable_zip)
+    bundle_support_files(stable_zip, assignment.source.parents[4])
     return BuildOutput(student, solution, stable_zip)
+
+
+SUPPORT = {"learner_tools": "*.py", "datasets": "*"}
+
+
+def bundle_support_files(autograder_zip: Path, root: Path) -> None:
+    """Add the helper package and the datasets to the zip, under ``files/``.
+
+    Otter's autograder copies everything under ``files/`` beside each submission before running
+    it, so on Gradescope (or anywhere the project is not installed) a notebook's
+    ``import learner_tools`` and its data loading work unchanged.
+    """
+    with zipfile.ZipFile(autograder_zip, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        present = set(archive.namelist())
+        for folder, pattern in SUPPORT.items():
+            for path in sorted((root / folder).glob(pattern)):
+                name = f"files/{folder}/{path.name}"
+                if path.is_file() and name not in present and path.suffix != ".pyc":
+                    archive.write(path, name)
 
 
 def normalized_notebook(path: Path) -> dict:

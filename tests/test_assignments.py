@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -118,3 +119,30 @@ def test_command_line_lists_assignments_and_rejects_unknown_names(root):
     assert unknown.returncode == 2
     assert "No assignment called 'no-such-assignment'" in unknown.stderr
     assert NAMES[0] in unknown.stderr
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_autograder_zip_carries_what_the_notebook_needs(name, built_assignments, tmp_path):
+    """On Gradescope the project is not installed: otter copies the zip's files/ beside the
+    submission. The solution must run from those files alone."""
+    _, output = built_assignments[name]
+    with zipfile.ZipFile(output.autograder_zip) as archive:
+        for member in archive.namelist():
+            if member.startswith("files/"):
+                archive.extract(member, tmp_path)
+    files = tmp_path / "files"
+    assert (files / "learner_tools" / "__init__.py").is_file()
+    assert (files / "datasets" / "datapackage.json").is_file()
+    notebook = json.loads(output.solution_notebook.read_text(encoding="utf-8"))
+    code = "\n".join("".join(c["source"]) for c in notebook["cells"]
+                     if c["cell_type"] == "code" and "otter" not in "".join(c["source"])
+                     and "grader." not in "".join(c["source"]))
+    script = (f"import sys; sys.path.insert(0, {str(files)!r})\n{code}\n"
+              "import learner_tools\nprint(learner_tools.__file__)\n"
+              "print(learner_tools.data_dir())\n")
+    env = {k: v for k, v in os.environ.items() if k != "LEARNER_TOOLS_DATA_DIR"}
+    result = subprocess.run([sys.executable, "-c", script], cwd=files, capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    printed = result.stdout.strip().splitlines()
+    assert printed[-2].startswith(str(files)) and printed[-1] == str(files / "datasets")

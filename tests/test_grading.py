@@ -62,6 +62,8 @@ def setting(built_assignments, tmp_path_factory):
             json.dumps(_notebook_with(bases[attack.base], attack.code, attack.where)))
     (folder / "not-json.ipynb").write_text("{ this is not a notebook")
     (folder / "empty.ipynb").write_text("")
+    (folder / "oversized.ipynb").write_text('{"cells": [], "padding": "' + "x" * (51 * 2**20)
+                                            + '"}')
     other = json.loads(bases["blank"].read_text())
     other["metadata"]["otter"]["assignment_name"] = "another-assignment"
     (folder / "other-assignment.ipynb").write_text(json.dumps(other))
@@ -141,6 +143,7 @@ def test_attacks_gain_nothing(attack, setting, graded):
 @pytest.mark.parametrize(("name", "reason"), [
     ("not-json.ipynb", "not valid JSON"),
     ("empty.ipynb", "not valid JSON"),
+    ("oversized.ipynb", "larger than 50 MB"),
     ("other-assignment.ipynb", "for assignment 'another-assignment'"),
 ])
 def test_malformed_submissions_are_recorded_with_a_reason(name, reason, graded):
@@ -263,3 +266,20 @@ def test_changed_submission_is_regraded_and_regrade_is_explicit(setting, tmp_pat
     changed = run()
     assert [(r.score, cached) for r, cached in changed] == [(10, False)]
     assert [cached for _, cached in run(regrade=True)] == [False]
+
+
+def test_database_url_option_and_json_lines(setting, tmp_path):
+    folder = tmp_path / "two"
+    folder.mkdir()
+    (folder / "a.ipynb").write_bytes(setting["output"].solution_notebook.read_bytes())
+    (folder / "b.ipynb").write_text("not a notebook")
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    result = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", str(setting["output"].autograder_zip),
+         str(folder), "--db-url", url, "--json"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = {line["submission"]: line for line in map(json.loads, result.stdout.splitlines())}
+    assert set(lines) == {"a.ipynb", "b.ipynb"}
+    assert (lines["a.ipynb"]["status"], lines["a.ipynb"]["score"]) == ("completed", 10)
+    assert (lines["b.ipynb"]["status"], lines["b.ipynb"]["possible"]) == ("invalid", 10)
+    assert "summary" not in result.stdout and "a.ipynb" in result.stderr  # table on stderr

@@ -105,6 +105,8 @@ if os.fork() == 0:
 '''),
     Attack("exit-the-process", "solution", "import os\nos._exit(0)\n", status="crashed",
            where="start"),
+    Attack("kill-the-process", "solution",
+           "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", status="crashed"),
     Attack("infinite-loop", "solution", "while True:\n    pass\n", status="timeout"),
     Attack("allocate-too-much-memory", "blank",
            "hog = bytearray(6 * 1024 ** 3)\n", status="memory-limit"),
