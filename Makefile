@@ -22,7 +22,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check learner_tools autograder datasets tests scripts
+	$(BIN)/ruff check learner_tools autograder datasets tests scripts book/_ext
 
 clean:
 	rm -rf _build build

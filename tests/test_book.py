@@ -133,3 +133,30 @@ def test_a_cell_error_fails_the_build(root, tmp_path):
     result = subprocess.run([*BUILD, str(copy)], capture_output=True, text=True)
     assert result.returncode != 0
     assert "a lesson cell that fails" in result.stdout + result.stderr
+
+
+def test_offline_bundle_has_every_learner_notebook_and_no_solutions(root, built_book, tmp_path):
+    import zipfile
+
+    bundle = built_book / "offline-bundle.zip"
+    guide = (built_book / "book" / "learners-guide.html").read_text(encoding="utf-8")
+    assert 'href="../offline-bundle.zip"' in guide
+    assert bundle.stat().st_size < 2 * 2**20
+    with zipfile.ZipFile(bundle) as archive:
+        names = archive.namelist()
+        archive.extractall(tmp_path)
+    base = tmp_path / "public-service-data-literacy"
+    learner_notebooks = {str(p.relative_to(root)) for p in (root / "modules").rglob("*.ipynb")
+                         if "source" not in p.parts}
+    assert learner_notebooks <= {n.split("/", 1)[1] for n in names}
+    assert not [n for n in names if "/source/" in n or "wrong-answers" in n]
+    for name in ("datasets/datapackage.json", "learner_tools/data.py", "requirements.txt",
+                 "pyproject.toml", "README.md"):
+        assert (base / name).is_file(), name
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); import learner_tools as lt; "
+              "print(len(lt.load_service_inventory()), lt.data_dir())")
+    env = {k: v for k, v in os.environ.items() if k != "LEARNER_TOOLS_DATA_DIR"}
+    result = subprocess.run([sys.executable, "-c", script, str(base)], cwd=tmp_path,
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["73", str(base / "datasets")]
