@@ -160,3 +160,17 @@ def test_offline_bundle_has_every_learner_notebook_and_no_solutions(root, built_
                             capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["73", str(base / "datasets")]
+
+
+def test_pages_skip_the_icon_script_but_keep_their_icons(built_book):
+    css = (built_book / "_static" / "styles" / "pydata-sphinx-theme.css").read_text()
+    used = set()
+    for page in built_book.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "fontawesome.js" not in text, f"{page.name} still loads the 1.4 MB icon script"
+        for classes in re.findall(r'class="([^"]*\bfa-[^"]*)"', text):
+            used |= {c for c in classes.split() if c.startswith("fa-") and c not in
+                     ("fa-lg", "fa-solid", "fa-regular", "fa-brands", "fa-fw")}
+    assert used, "no icons found: has the theme changed?"
+    missing = sorted(c for c in used if not re.search(rf"\.{re.escape(c)}(:|::)before", css))
+    assert not missing, f"icons the stylesheet cannot draw without the script: {missing}"
