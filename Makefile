@@ -1,6 +1,7 @@
 # Two entry points for a fresh machine (see README.md):
 #   make book   set up, then build the book with warnings as errors (output: _build/html)
-#   make test   set up, then run every test
+#   make test   set up, then run every test (the browser tests need Debian's chromium:
+#               apt-get install chromium; .ci/run installs it)
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
@@ -9,10 +10,11 @@ BIN = $(VENV)/bin
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml tests/browser/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
 	touch $@
 
 book: setup

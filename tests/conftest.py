@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,3 +26,19 @@ def built_assignments(tmp_path_factory):
     """Every assignment built by Otter Assign into a temporary folder, keyed by name."""
     out = tmp_path_factory.mktemp("assignments")
     return {a.name: (a, build_assignment(a, out / a.name)) for a in ASSIGNMENTS}
+
+
+BUILD = [str(Path(sys.executable).with_name("jupyter-book")), "build", "-W", "-n", "--keep-going"]
+
+
+@pytest.fixture(scope="session")
+def built_book(root, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("book")
+    # A non-interactive MPLBACKEND, as CI machines often set, must not make figures vanish.
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    result = subprocess.run([*BUILD, str(root), "--path-output", str(out)],
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    return out / "_build" / "html"
+
+

@@ -11,7 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 BUILD = [str(Path(sys.executable).with_name("jupyter-book")), "build", "-W", "-n", "--keep-going"]
@@ -32,17 +31,6 @@ def toc_files(root: Path) -> list[str]:
 
     walk(toc.get("parts"))
     return files
-
-
-@pytest.fixture(scope="module")
-def built_book(root, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("book")
-    # A non-interactive MPLBACKEND, as CI machines often set, must not make figures vanish.
-    env = {**os.environ, "MPLBACKEND": "Agg"}
-    result = subprocess.run([*BUILD, str(root), "--path-output", str(out)],
-                            capture_output=True, text=True, env=env)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
-    return out / "_build" / "html"
 
 
 def test_every_page_in_the_toc_is_built(root, built_book):
