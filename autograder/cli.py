@@ -187,10 +187,8 @@ def _manual_points(name: str, root: Path) -> float:
         return 0.0
 
 
-def _cmd_export(args: argparse.Namespace) -> int:
-    from autograder.exports import export_csv
-    from autograder.roster import load_roster
-
+def _recorded(args: argparse.Namespace):
+    """An assignment's results and free-response scores, or a clear error if there are none."""
     gradebook = _gradebook(args)
     try:
         results = gradebook.results(args.name)
@@ -199,6 +197,14 @@ def _cmd_export(args: argparse.Namespace) -> int:
         gradebook.close()
     if not results:
         raise LookupError(f"the gradebook has no results for {args.name!r}")
+    return results, manual
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from autograder.exports import export_csv
+    from autograder.roster import load_roster
+
+    results, manual = _recorded(args)
     text = export_csv(args.format, args.name, results, load_roster(args.roster),
                       _manual_points(args.name, args.root), manual)
     args.out.write_text(text, encoding="utf-8")
@@ -209,12 +215,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_feedback(args: argparse.Namespace) -> int:
     from autograder.exports import write_feedback
 
-    gradebook = _gradebook(args)
-    try:
-        results = gradebook.results(args.name)
-        manual = gradebook.manual(args.name)
-    finally:
-        gradebook.close()
+    results, manual = _recorded(args)
     written = write_feedback(args.out, args.name, results, manual)
     print(f"wrote {len(written)} feedback files to {args.out}")
     return 0

@@ -17,6 +17,8 @@ import html
 import re
 from pathlib import Path
 
+from page_rewrite import rewrite_pages
+
 TOGGLE = re.compile(
     r'(<a class="[^"]*reference internal[^"]*"[^>]*>(?P<title>[^<]+)</a><details[^>]*>)<summary>')
 SEARCH_LABEL = re.compile(r'(<button class="[^"]*search-button-field[^"]*"[^>]*?) '
@@ -34,20 +36,9 @@ def mend(text: str) -> str:
     return text.replace('role="doc-biblioentry"', 'role="listitem"')
 
 
-def mend_pages(outdir: Path) -> int:
-    changed = 0
-    for page in outdir.rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        mended = mend(text)
-        if mended != text:
-            page.write_text(mended, encoding="utf-8")
-            changed += 1
-    return changed
-
-
 def _on_build_finished(app, exception) -> None:
     if exception is None and app.builder.format == "html":
-        mend_pages(Path(app.outdir))
+        rewrite_pages(Path(app.outdir), mend)
 
 
 def setup(app):

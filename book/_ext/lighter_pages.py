@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from page_rewrite import rewrite_pages
+
 UNUSED = [
     re.compile(r'\s*<(script|link)\b[^>]*fontawesome\.js[^>]*>(\s*</script>)?'),
     re.compile(r'\s*<script>const THEBE_JS_URL[^<]*</script>'),
@@ -37,13 +39,7 @@ def lighten(text: str) -> str:
 
 def lighten_pages(outdir: Path) -> int:
     """Lighten every HTML page and delete the unused files; returns pages changed."""
-    changed = 0
-    for page in outdir.rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        lighter = lighten(text)
-        if lighter != text:
-            page.write_text(lighter, encoding="utf-8")
-            changed += 1
+    changed = rewrite_pages(outdir, lighten)
     for leftover in [*(outdir / "_static" / "scripts").glob("fontawesome.js*"),
                      *(outdir / "_static").glob("sphinx-thebe.*")]:
         leftover.unlink()
