@@ -37,7 +37,7 @@ from pathlib import Path
 
 import psutil
 
-from autograder.tempfiles import make_temp_dir
+from autograder.tempfiles import PREFIX, make_temp_dir
 
 PR_SET_CHILD_SUBREAPER = 36
 CLONE_NEWNET = 0x40000000
@@ -261,7 +261,7 @@ def _child(cells: list[str], sandbox: Path, limits: Limits, write_fd: int,
         os._exit(status)
 
 
-SANDBOX_PREFIX = "autograder-sandbox-"
+SANDBOX_PREFIX = f"{PREFIX}sandbox-"  # the folders make_temp_dir("sandbox") creates
 
 
 def _kill_new_descendants(before: set[int]) -> None:
