@@ -35,7 +35,9 @@ BUILD = [str(Path(sys.executable).with_name("jupyter-book")), "build", "-W", "-n
 def built_book(root, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("book")
     # A non-interactive MPLBACKEND, as CI machines often set, must not make figures vanish.
+    # BOOK_REPOSITORY_URL unset: the book as built before anyone gives it a repository address.
     env = {**os.environ, "MPLBACKEND": "Agg"}
+    env.pop("BOOK_REPOSITORY_URL", None)
     result = subprocess.run([*BUILD, str(root), "--path-output", str(out)],
                             capture_output=True, text=True, env=env)
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]

@@ -10,7 +10,9 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import unquote
 
+import pytest
 import yaml
 
 BUILD = [str(Path(sys.executable).with_name("jupyter-book")), "build", "-W", "-n", "--keep-going"]
@@ -55,17 +57,75 @@ def test_every_image_has_real_alt_text(built_book):
     assert images >= 4, "the lessons' figures are missing from the book"
 
 
-def test_launch_buttons_open_the_same_notebook_on_binder(root, built_book):
-    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
-    repo = config["repository"]["url"].removeprefix("https://github.com/")
-    for entry in toc_files(root):
-        if not (root / f"{entry}.ipynb").is_file():
-            continue
+def _notebook_pages(root: Path) -> list[str]:
+    return [entry for entry in toc_files(root) if (root / f"{entry}.ipynb").is_file()]
+
+
+def test_without_a_repository_address_there_are_no_launch_or_repository_buttons(root,
+                                                                                built_book):
+    # The default build runs with BOOK_REPOSITORY_URL unset: no button may lead to a
+    # repository that does not exist, and no placeholder address may be published.
+    for page in built_book.rglob("*.html"):
+        text = html.unescape(page.read_text(encoding="utf-8"))
+        name = page.relative_to(built_book)
+        assert "mybinder.org" not in text, f"{name}: a Binder link without a repository"
+        assert "your-org" not in text, f"{name}: the placeholder repository address"
+        assert "source-repository-button" not in text, f"{name}: a repository button"
+        assert "launch-buttons" not in text, f"{name}: launch buttons without a repository"
+    for entry in _notebook_pages(root):
         page = (built_book / f"{entry}.html").read_text(encoding="utf-8")
-        expected = (f"https://mybinder.org/v2/gh/{repo}/{config['repository']['branch']}"
-                    f"?urlpath=lab/tree/{entry}.ipynb")
-        assert expected in html.unescape(page), f"{entry}: no Binder button for its notebook"
+        # Learners run the notebooks on their own computer: each page offers its notebook.
         assert f"_sources/{entry}.ipynb" in page, f"{entry}: no .ipynb download link"
+
+
+PUBLISHED_REPOSITORY = "https://github.com/example-org/public-service-data-literacy"
+
+
+@pytest.fixture(scope="module")
+def published_book(root, tmp_path_factory) -> Path:
+    """The book built as it is published: with its repository address, and a JupyterHub."""
+    copy = _quick_copy(root, tmp_path_factory.mktemp("published"),
+                       jupyterhub_url="https://hub.example.ca")
+    env = {**os.environ, "BOOK_REPOSITORY_URL": PUBLISHED_REPOSITORY + "/"}
+    result = subprocess.run([*BUILD, str(copy)], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    return copy / "_build" / "html"
+
+
+def test_launch_buttons_open_the_repository_copy_of_each_notebook(root, published_book):
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    repo = PUBLISHED_REPOSITORY.removeprefix("https://github.com/")
+    branch = config["repository"]["branch"]
+    pages = _notebook_pages(root)
+    assert pages, "no notebook pages in the table of contents"
+    for entry in pages:
+        page = html.unescape((published_book / f"{entry}.html").read_text(encoding="utf-8"))
+        expected = f"https://mybinder.org/v2/gh/{repo}/{branch}?urlpath=lab/tree/{entry}.ipynb"
+        assert expected in page, f"{entry}: no Binder button for its notebook"
+        assert f'href="{PUBLISHED_REPOSITORY}"' in page, f"{entry}: no repository button"
+        assert "your-org" not in page
+
+
+def test_jupyterhub_button_appears_when_an_instructor_sets_its_url(published_book):
+    page = (published_book / "modules" / "01-data-analytics"
+            / "02-computing-kpis.html").read_text(encoding="utf-8")
+    assert ("https://hub.example.ca/hub/user-redirect/git-pull?repo="
+            f"{PUBLISHED_REPOSITORY}&" in unquote(html.unescape(page)))
+
+
+@pytest.mark.parametrize("address", ["https://github.com/your-org/public-service-data-literacy",
+                                     "github.com/an-org/a-repo", "https://example.org/a/b/c"])
+def test_a_repository_address_binder_cannot_use_fails_the_build(address):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "book" / "_ext"))
+    try:
+        import repository_setting
+    finally:
+        sys.path.pop(0)
+    from sphinx.errors import ExtensionError
+
+    with pytest.raises(ExtensionError, match="BOOK_REPOSITORY_URL"):
+        repository_setting.repository_url({"BOOK_REPOSITORY_URL": address})
+    assert repository_setting.repository_url({}) == ""
 
 
 def test_glossary_and_references_are_populated(built_book):
@@ -95,15 +155,6 @@ def test_a_sphinx_warning_fails_the_build(root, tmp_path):
     result = subprocess.run([*BUILD, str(copy)], capture_output=True, text=True)
     assert result.returncode != 0
     assert "a term nobody defined" in result.stdout + result.stderr
-
-
-def test_jupyterhub_button_appears_when_an_instructor_sets_its_url(root, tmp_path):
-    copy = _quick_copy(root, tmp_path, jupyterhub_url="https://hub.example.ca")
-    result = subprocess.run([*BUILD, str(copy)], capture_output=True, text=True)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
-    page = (copy / "_build" / "html" / "modules" / "01-data-analytics"
-            / "02-computing-kpis.html").read_text(encoding="utf-8")
-    assert "https://hub.example.ca/hub/user-redirect/git-pull?" in html.unescape(page)
 
 
 def test_a_cell_error_fails_the_build(root, tmp_path):
