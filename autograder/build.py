@@ -6,6 +6,7 @@ test does not pass, so a successful build means the solution scores full marks o
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -48,11 +49,63 @@ def build_assignment(assignment: Assignment, out_dir: Path) -> BuildOutput:
     zips = sorted((out_dir / "autograder").glob("*.zip"))
     if not student.is_file() or not solution.is_file() or len(zips) != 1:
         raise BuildError(f"otter assign did not write the expected files into {out_dir}")
+    source_ids = _cell_ids(assignment.source)
+    for notebook in (student, solution):
+        stabilize_cell_ids(notebook, source_ids)
     # Give the zip a stable name, so scripts and documentation can point at it.
     stable_zip = zips[0].with_name(f"{assignment.name}-autograder.zip")
     zips[0].rename(stable_zip)
     bundle_support_files(stable_zip, assignment.source.parents[4])
     return BuildOutput(student, solution, stable_zip)
+
+
+def _cell_ids(path: Path) -> list[str]:
+    notebook = json.loads(Path(path).read_text(encoding="utf-8"))
+    return [cell["id"] for cell in notebook["cells"] if "id" in cell]
+
+
+def stable_cell_ids(cells: list[dict], source_ids: list[str] | set[str]) -> list[str]:
+    """An id for each cell: the source's id where the cell came from the source, else a stable one.
+
+    Otter Assign keeps the ids of the cells it takes from the source notebook, but gives the
+    cells it creates (``grader.check`` cells, the first cell, answer placeholders, the check-all
+    cell) random ids, so every rebuild of an unchanged source rewrote the published notebook.
+    A created cell's id is instead a hash of the id of the nearest source cell before it and of
+    its own type and text: the same in every build, the same in the student and solution
+    notebooks, and unchanged when an unrelated part of the source changes.
+    """
+    source = set(source_ids)
+    anchor, used, ids = "", set(), []
+    for cell in cells:
+        current = cell.get("id")
+        if current in source and current not in used:
+            anchor = current
+        else:
+            key = f"{anchor}\n{cell['cell_type']}\n{''.join(cell.get('source', ''))}"
+            current, attempt = _short_hash(key), 0
+            while current in used or current in source:
+                attempt += 1
+                current = _short_hash(f"{key}\n{attempt}")
+        used.add(current)
+        ids.append(current)
+    return ids
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def stabilize_cell_ids(path: Path, source_ids: list[str] | set[str]) -> None:
+    """Rewrite the notebook at ``path`` with :func:`stable_cell_ids` (nbformat 4.5+ only)."""
+    import nbformat
+
+    notebook = nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
+    if (notebook.nbformat, notebook.nbformat_minor) < (4, 5):
+        return  # cells have no ids before nbformat 4.5
+    for cell, cell_id in zip(notebook.cells, stable_cell_ids(notebook.cells, source_ids),
+                             strict=True):
+        cell["id"] = cell_id
+    nbformat.write(notebook, str(path))
 
 
 SUPPORT = {"learner_tools": "*.py", "datasets": "*"}
@@ -77,8 +130,8 @@ def bundle_support_files(autograder_zip: Path, root: Path) -> None:
 def normalized_notebook(path: Path) -> dict:
     """The parts of a notebook that matter to a learner: cells' type and text, and the tests.
 
-    Cell ids and execution metadata vary between runs of Otter Assign, so comparing whole files
-    would report differences that are not real.
+    Cell ids and metadata are left out, so a notebook published by another version of Otter
+    Assign (which may lay out metadata differently) is not reported as stale.
     """
     notebook = json.loads(Path(path).read_text(encoding="utf-8"))
     return {
