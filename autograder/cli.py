@@ -6,9 +6,9 @@
     autograder selfcheck [NAME ...]      solution full marks, blank zero, wrong answers rejected
     autograder grade ASSIGNMENT SUBMISSIONS [--gradebook FILE | --db-url URL] [--json]
                                          grade a folder or zip of notebooks, in parallel
-    autograder review NAME SUBMISSIONS --out review.csv
+    autograder review NAME SUBMISSIONS --out review.csv [--gradebook FILE | --db-url URL]
                                          collect free-response answers for marking
-    autograder review-import NAME review.csv
+    autograder review-import NAME review.csv [--gradebook FILE | --db-url URL]
                                          record the free-response scores entered there
     autograder export NAME --format canvas|brightspace|moodle --out FILE [--roster CSV]
     autograder feedback NAME --out FOLDER
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -148,9 +149,23 @@ def _cmd_review(args: argparse.Namespace) -> int:
         texts = _submission_texts(args.submissions)
         rows = write_review(args.out, questions,
                             [(s, texts.get(s.name, "")) for s in submissions])
+    command = shlex.join(["autograder", "review-import", assignment.name, str(args.out),
+                          *_gradebook_arguments(args)])
     print(f"wrote {rows} answers to {args.out}; fill in 'score' (and 'comment'), then run "
-          f"`autograder review-import {assignment.name} {args.out}`")
+          f"`{command}`")
+    if not args.db_url and not args.gradebook.is_file():
+        print(f"note: there is no gradebook at {args.gradebook.resolve()} yet. Give review the "
+              "--gradebook (or --db-url) that `autograder grade` used, or grade the submissions "
+              "into this one before importing the scores.", file=sys.stderr)
     return 0
+
+
+def _gradebook_arguments(args: argparse.Namespace) -> list[str]:
+    """The gradebook option this command was given (or its default), to repeat in a printed
+    follow-up command: without it, the follow-up would open ``gradebook.db`` wherever it runs."""
+    if args.db_url:
+        return ["--db-url", args.db_url]
+    return ["--gradebook", str(args.gradebook)]
 
 
 def _submission_texts(path: Path) -> dict[str, str]:
@@ -231,11 +246,11 @@ def _cmd_nbgrader(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_gradebook_options(parser: argparse.ArgumentParser) -> None:
+def _add_gradebook_options(parser: argparse.ArgumentParser, purpose: str = "") -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--gradebook", type=Path, default=Path("gradebook.db"),
-                       help="SQLite gradebook file (default: gradebook.db)")
-    where.add_argument("--db-url", help="a SQLAlchemy database URL, for a shared server")
+                       help=f"SQLite gradebook file (default: gradebook.db){purpose}")
+    where.add_argument("--db-url", help=f"a SQLAlchemy database URL, for a shared server{purpose}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -277,6 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("name", help="an assignment of this project")
     review.add_argument("submissions", type=Path, help="a folder or zip of .ipynb files")
     review.add_argument("--out", type=Path, default=Path("review.csv"))
+    _add_gradebook_options(review, purpose="; the printed review-import command records the "
+                           "scores there")
     review.set_defaults(func=_cmd_review)
     imported = sub.add_parser("review-import", help="record the scores entered in a review file")
     imported.add_argument("name", help="an assignment of this project")

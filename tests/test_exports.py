@@ -180,3 +180,52 @@ def test_command_line_review_export_and_feedback(graded, tmp_path):
     missing = run("export", "no-such-assignment", "--format", "moodle", "--gradebook", database,
                   "--out", str(tmp_path / "x.csv"))
     assert missing.returncode == 2 and "no results for 'no-such-assignment'" in missing.stderr
+
+
+def test_review_prints_an_import_command_that_reaches_the_same_gradebook(tmp_path, monkeypatch,
+                                                                         capsys):
+    import shlex
+
+    from autograder.cli import build_parser
+    from autograder.gradebook import SubmissionResult
+
+    def main(argv):  # the command, without the signal handler main() installs
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+
+    question = manual_questions(ASSIGNMENT.source)[0].name
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "alice.ipynb").write_text(ASSIGNMENT.student_notebook.read_text())
+    gradebook_path = tmp_path / "course" / "grades.db"
+    gradebook_path.parent.mkdir()
+    gradebook = Gradebook(database_url(gradebook_path))
+    gradebook.record(ASSIGNMENT.name, SubmissionResult("alice.ipynb", "0" * 64, "completed", "",
+                                                       10.0, 10.0, 1.0, 100.0, []))
+    gradebook.close()
+    # The printed command, followed literally, records into course/grades.db: it must not
+    # create a gradebook.db in the current folder.
+    monkeypatch.chdir(tmp_path)
+    assert main(["review", ASSIGNMENT.name, "class", "--out", "review.csv",
+                 "--gradebook", "course/grades.db"]) == 0
+    printed = capsys.readouterr().out
+    command = shlex.split(printed.split("`")[1])
+    assert command == ["autograder", "review-import", ASSIGNMENT.name, "review.csv",
+                       "--gradebook", "course/grades.db"]
+    _fill(tmp_path / "review.csv", {"alice.ipynb": ("3", "")}, tmp_path / "review.csv")
+    assert main(["--root", str(ASSIGNMENT.source.parents[4]), *command[1:]]) == 0
+    assert not (tmp_path / "gradebook.db").exists()
+    gradebook = Gradebook(database_url(gradebook_path))
+    assert gradebook.manual(ASSIGNMENT.name)["alice.ipynb"][question][0] == 3.0
+    gradebook.close()
+
+    assert main(["review", ASSIGNMENT.name, "class", "--out", "r2.csv",
+                 "--db-url", "sqlite:///shared.db"]) == 0
+    assert shlex.split(capsys.readouterr().out.split("`")[1])[-2:] == [
+        "--db-url", "sqlite:///shared.db"]
+    # Without a gradebook option the default is named, and its absence is pointed out.
+    assert main(["review", ASSIGNMENT.name, "class", "--out", "r3.csv"]) == 0
+    out, err = capsys.readouterr()
+    assert shlex.split(out.split("`")[1])[-2:] == ["--gradebook", "gradebook.db"]
+    assert "no gradebook at" in err and not (tmp_path / "gradebook.db").exists()
