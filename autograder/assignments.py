@@ -34,6 +34,11 @@ class Assignment:
     def wrong_answers(self) -> Path:
         return self.source.parent / "wrong-answers.yml"
 
+    @property
+    def accepted_answers(self) -> Path:
+        """Correct answers in other forms (optional): each must score full marks."""
+        return self.source.parent / "accepted-answers.yml"
+
 
 def find_assignments(root: Path = PROJECT_ROOT) -> list[Assignment]:
     """Every assignment under ``root/modules``, in module order."""

@@ -85,13 +85,22 @@ def open_submissions(path: Path, expected_assignment: str | None) -> Iterator[li
         raise FileNotFoundError(f"{path} is neither a folder nor a zip file of submissions")
 
 
+def first_hint(cases: list) -> list[str]:
+    """The one message a student gets for a question: that of its first failed public test
+    case (as ``grader.check`` shows it), else that of its first failed hidden case whose author
+    wrote a message for graded feedback; none if nothing failed or nothing was written."""
+    public = [c.hint for c in cases if not c.hidden and c.hint]
+    hidden = [c.hint for c in cases if c.hidden and c.hint]
+    return (public or hidden)[:1]
+
+
 def _question_scores(results: dict[str, QuestionResult]) -> list[QuestionScore]:
     scores = []
     for result in results.values():
         public = [c for c in result.cases if not c.hidden]
         scores.append(QuestionScore(result.name, result.score, result.possible,
                                     sum(c.passed for c in public), len(public),
-                                    [c.hint for c in public if c.hint]))
+                                    first_hint(result.cases)))
     return scores
 
 

@@ -5,9 +5,12 @@ For instructors on a JupyterHub with nbgrader. The mapping:
 * an Otter solution cell becomes an nbgrader *solution* cell: the line a student starts from
   (``x = ...``) stays, and the solution sits between ``### BEGIN SOLUTION`` and
   ``### END SOLUTION`` (nbgrader replaces it with ``# YOUR CODE HERE``);
-* each Otter test case becomes one nbgrader *autograder test* cell worth that case's points
-  (Otter splits a question's points over its cases, so partial credit is kept); a hidden case's
-  code sits between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``;
+* each Otter test case becomes one nbgrader *autograder test* cell worth that case's points,
+  resolved as Otter resolves them (a case's own ``points``, the question's list, or an equal
+  share of the rest), so partial credit is kept; a hidden case's code sits between
+  ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``; a case with a ``failure_message``
+  raises an ``AssertionError`` carrying that message, so nbgrader's feedback names the
+  misconception as ``grader.check`` does;
 * a manual question's answer becomes a *manually graded answer* cell, worth its points, with
   the rubric kept in the prompt above it;
 * Otter's configuration cells are dropped.
@@ -65,13 +68,22 @@ def _solution_source(code: str) -> str:
     return "\n".join([*prompts, "### BEGIN SOLUTION", *solution, "### END SOLUTION"])
 
 
-def _case_points(points, count: int) -> list[float]:
-    if isinstance(points, list):
-        if len(points) != count:
-            raise ValueError(f"{count} test cases but {len(points)} point values")
-        return [float(p) for p in points]
-    total = float(points or 0)
-    return [total / count] * count if count else []
+def _case_points(points, case_points: list[float | None]) -> list[float]:
+    """Each case's points, resolved by Otter's own rule for a question's test file."""
+    from otter.test_files.abstract_test import TestCase, TestFile
+
+    cases = [TestCase(f"case {i}", "", False, p, None, None) for i, p in enumerate(case_points)]
+    if isinstance(points, list) and len(points) != len(cases):
+        raise ValueError(f"{len(cases)} test cases but {len(points)} point values")
+    return [float(c.points) for c in TestFile.resolve_test_file_points(points, cases)]
+
+
+def _with_message(code: str, message: str | None) -> str:
+    """Test code that fails with the case's failure message instead of a bare trace."""
+    if not message:
+        return code
+    body = "\n".join("    " + line if line.strip() else line for line in code.splitlines())
+    return f"try:\n{body}\nexcept Exception:\n    raise AssertionError({message!r}) from None"
 
 
 def convert(source: dict) -> dict:
@@ -92,9 +104,10 @@ def convert(source: dict) -> dict:
             elif header in ("# END SOLUTION", "# END TESTS"):
                 state = None
             elif header == "# END QUESTION" and question is not None:
-                points = _case_points(question.get("points"), len(pending_tests))
-                for index, ((code, hidden), value) in enumerate(
+                points = _case_points(question.get("points"), [t[2] for t in pending_tests])
+                for index, ((code, hidden, _, message), value) in enumerate(
                         zip(pending_tests, points, strict=True)):
+                    code = _with_message(code, message)
                     body = (f"### BEGIN HIDDEN TESTS\n{code}\n### END HIDDEN TESTS"
                             if hidden else code)
                     cells.append({"cell_type": "code", "execution_count": None, "outputs": [],
@@ -124,7 +137,9 @@ def convert(source: dict) -> dict:
             match = TEST_CONFIG.match(text)
             config = yaml.safe_load(match.group(1)) if match else {}
             code = text[match.end():] if match else text
-            pending_tests.append((code.strip(), bool((config or {}).get("hidden"))))
+            config = config or {}
+            pending_tests.append((code.strip(), bool(config.get("hidden")), config.get("points"),
+                                  config.get("failure_message")))
             continue
         cells.append(new)
     out["cells"] = cells

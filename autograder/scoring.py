@@ -19,6 +19,7 @@ from pathlib import Path
 
 from autograder.tempfiles import make_temp_dir
 from autograder.values import decode_namespace
+from learner_tools.checks import advice_from_output
 
 # Files in an otter autograder zip that belong to the grading machinery, not to students.
 MACHINERY = {"run_autograder", "run_otter.py", "setup.sh", "environment.yml", "requirements.txt",
@@ -30,7 +31,10 @@ class TestCaseOutcome:
     hidden: bool
     passed: bool
     points: float
-    hint: str = ""  # a public test's failure message; never set for hidden tests
+    # What a failed case tells the student: a public case's failure message (or, failing that,
+    # its assertion message); a hidden case's failure message only if its author wrote one for
+    # graded feedback (never its code or output, which would reveal the hidden test).
+    hint: str = ""
 
 
 @dataclass
@@ -45,13 +49,14 @@ def _natural_key(name: str) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
-def _hint(message: str) -> str:
-    """The assertion message of a failed public test, or the last line of its traceback."""
-    messages = re.findall(r"AssertionError: (.+)", message)
-    if messages:
-        return messages[0].strip()
-    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
-    return lines[-1][:300] if lines else "the test failed"
+def _hint(outcome) -> str:
+    """What a failed test case may tell the student (see TestCaseOutcome.hint)."""
+    if outcome.passed:
+        return ""
+    authored = str(outcome.test_case.failure_message or "").strip()
+    if outcome.test_case.hidden:
+        return authored
+    return authored or advice_from_output(outcome.message or "")
 
 
 class AutograderTests:
@@ -117,7 +122,7 @@ class AutograderTests:
             cases = []
             for outcome in test_file.test_case_results:
                 hidden = bool(outcome.test_case.hidden)
-                hint = "" if hidden or outcome.passed else _hint(outcome.message)
+                hint = _hint(outcome)
                 cases.append(TestCaseOutcome(hidden, bool(outcome.passed),
                                              float(outcome.test_case.points or 0), hint))
             results[test_file.name] = QuestionResult(

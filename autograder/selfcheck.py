@@ -5,9 +5,13 @@ Three promises, each checked by grading real notebooks with the assignment's own
 
 * the reference solution earns every autograded point;
 * the blank student notebook earns none;
-* every plausible wrong answer kept in ``wrong-answers.yml`` loses points on its question.
+* every plausible wrong answer kept in ``wrong-answers.yml`` loses points on its question, and
+  the student is told why: the first message of the question's failed tests (what
+  ``grader.check`` shows, or for a judgement question the graded feedback) contains the
+  ``message`` kept with that wrong answer, and no two wrong methods of a question share one;
+* a blank answer is told "Not answered yet", and nothing else.
 
-It also checks that every autograded question has at least one wrong answer on file, since a
+It also checks that every autograded question has at least two wrong answers on file, since a
 test that has never rejected anything may not be able to.
 """
 
@@ -25,12 +29,16 @@ from autograder.build import BuildOutput
 from autograder.gradebook import Gradebook, database_url
 from autograder.scoring import AutograderTests
 
+NOT_ANSWERED = "Not answered yet"
+WRONG_ANSWERS_PER_QUESTION = 2
+
 
 @dataclass(frozen=True)
 class WrongAnswer:
     question: str
     why: str
     code: str
+    message: str = ""  # what the student must be told: part of the first failed test's message
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,7 @@ class CheckResult:
 
 
 def load_wrong_answers(path: Path) -> list[WrongAnswer]:
-    """Read ``wrong-answers.yml``: a mapping of question name to a list of {why, code}."""
+    """Read ``wrong-answers.yml``: a mapping of question name to a list of {why, code, message}."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"No wrong answers kept for this assignment: {path} is missing.")
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
@@ -52,7 +60,8 @@ def load_wrong_answers(path: Path) -> list[WrongAnswer]:
         for entry in entries or []:
             if not isinstance(entry, dict) or not {"why", "code"} <= entry.keys():
                 raise ValueError(f"{path}: each wrong answer for {question} needs 'why' and 'code'")
-            answers.append(WrongAnswer(str(question), entry["why"].strip(), entry["code"]))
+            answers.append(WrongAnswer(str(question), entry["why"].strip(), entry["code"],
+                                       str(entry.get("message", "")).strip()))
     return answers
 
 
@@ -74,17 +83,24 @@ def write_notebook_with_extra_cell(solution: Path, code: str, destination: Path)
 
 def selfcheck(assignment: Assignment, build: BuildOutput, workdir: Path,
               workers: int = 2) -> list[CheckResult]:
-    """Grade the solution, the blank notebook and every wrong answer; report each promise."""
+    """Grade the solution, the blank notebook, every wrong answer and every accepted form of a
+    right one; report each promise."""
     workdir = Path(workdir)
     notebooks = workdir / "notebooks"
     notebooks.mkdir(parents=True, exist_ok=True)
     wrong_answers = load_wrong_answers(assignment.wrong_answers)
+    accepted = (load_wrong_answers(assignment.accepted_answers)
+                if assignment.accepted_answers.is_file() else [])
     (notebooks / "0-solution.ipynb").write_bytes(build.solution_notebook.read_bytes())
     (notebooks / "1-blank.ipynb").write_bytes(build.student_notebook.read_bytes())
     names = ["0-solution.ipynb", "1-blank.ipynb"]
     for index, wrong in enumerate(wrong_answers):
         names.append(f"2-wrong-{index:02d}-{wrong.question}.ipynb")
         write_notebook_with_extra_cell(build.solution_notebook, wrong.code,
+                                       notebooks / names[-1])
+    for index, right in enumerate(accepted):
+        names.append(f"3-accepted-{index:02d}-{right.question}.ipynb")
+        write_notebook_with_extra_cell(build.solution_notebook, right.code,
                                        notebooks / names[-1])
     tests = AutograderTests(build.autograder_zip)
     gradebook = Gradebook(database_url(workdir / "selfcheck.db"))
@@ -98,7 +114,9 @@ def selfcheck(assignment: Assignment, build: BuildOutput, workdir: Path,
     grades = [by_name[name] for name in names]
     for grade in grades:
         grade.questions = {q.question: q for q in grade.questions}
-    solution, blank, wrong_grades = grades[0], grades[1], grades[2:]
+    solution, blank = grades[0], grades[1]
+    wrong_grades = grades[2:2 + len(wrong_answers)]
+    accepted_grades = grades[2 + len(wrong_answers):]
     results = [
         CheckResult("reference solution scores full marks",
                     solution.possible > 0 and solution.score == solution.possible,
@@ -106,19 +124,39 @@ def selfcheck(assignment: Assignment, build: BuildOutput, workdir: Path,
         CheckResult("blank student notebook scores zero", blank.score == 0,
                     f"{blank.score:g} / {blank.possible:g}"),
     ]
+    for name, question in sorted(blank.questions.items()):
+        told = question.hints[0] if question.hints else ""
+        results.append(CheckResult(f"{name}: a blank answer is told it is not answered yet",
+                                   told.startswith(NOT_ANSWERED), told or "no message"))
     for wrong, grade in zip(wrong_answers, wrong_grades, strict=True):
         question = grade.questions.get(wrong.question)
         if question is None:
             results.append(CheckResult(f"{wrong.question}: {wrong.why}", False,
                                        f"no autograded question called {wrong.question}"))
             continue
+        told = question.hints[0] if question.hints else ""
+        named = bool(wrong.message) and wrong.message in told
         results.append(CheckResult(
-            f"{wrong.question} rejects: {wrong.why}",
-            question.score < question.possible,
-            f"{question.score:g} / {question.possible:g}",
+            f"{wrong.question} rejects, and names: {wrong.why}",
+            question.score < question.possible and named,
+            f"{question.score:g} / {question.possible:g}; told: {told or 'nothing'}"
+            + ("" if named else f"; expected a message containing {wrong.message!r}"),
         ))
-    covered = {w.question for w in wrong_answers}
-    for name in sorted(set(solution.questions) - covered):
-        results.append(CheckResult(f"{name} has a kept wrong answer", False,
-                                   f"add one to {assignment.wrong_answers}"))
+    for right, grade in zip(accepted, accepted_grades, strict=True):
+        question = grade.questions.get(right.question)
+        results.append(CheckResult(
+            f"{right.question} accepts: {right.why}",
+            question is not None and question.score == question.possible,
+            f"{question.score:g} / {question.possible:g}" if question else "no such question"))
+    by_question: dict[str, list[WrongAnswer]] = {}
+    for wrong in wrong_answers:
+        by_question.setdefault(wrong.question, []).append(wrong)
+    for name in sorted(solution.questions):
+        kept = by_question.get(name, [])
+        messages = [w.message for w in kept]
+        results.append(CheckResult(
+            f"{name} keeps {WRONG_ANSWERS_PER_QUESTION} or more wrong answers, each with its own "
+            "message", len(kept) >= WRONG_ANSWERS_PER_QUESTION
+            and len(set(messages)) == len(messages) and all(messages),
+            f"{len(kept)} kept in {assignment.wrong_answers.name}"))
     return results

@@ -269,38 +269,91 @@ def _service_rows(rng: np.random.Generator) -> tuple[list[dict], list[dict]]:
     return inventory, transactions
 
 
+@dataclass(frozen=True)
+class CallEvent:
+    """A change to a call centre's month: more calls, more or fewer agents, dropped calls."""
+
+    start: tuple[int, int]  # (year, month), inclusive
+    end: tuple[int, int]  # (year, month), inclusive
+    calls: float = 1.0  # multiplies the calls expected that month
+    staffing: float = 1.0  # multiplies the agents on the phones
+    dropped: float = 0.0  # extra share of calls that end before an agent answers
+    extra_wait: float = 0.0  # minutes added to the mean wait of the calls answered
+
+    def covers(self, year: int, month: int) -> bool:
+        return self.start <= (year, month) <= self.end
+
+
+@dataclass(frozen=True)
+class CallCentre:
+    org_id: int
+    base_calls: int  # calls expected in an average month of the first year
+    agents: int  # agents on the phones in the first year
+    peak_month: int  # the month of the seasonal peak (1 = January)
+    season: float  # how far the seasonal peak rises above the yearly average (0.18 = 18%)
+    events: tuple[CallEvent, ...] = ()
+
+
+# The scenarios of lesson 3 and the assignment (see book/fictional-world.md, "Events"):
+# * Household Benefits widened its heating rebate in October 2022; calls jumped and extra
+#   agents were hired three months later.
+# * The Travel Documents Office moved renewals to a new online system in April 2023. People who
+#   could not finish online phoned instead (failure demand), until fixes landed in August; in
+#   June its phone lines reached capacity and many callers were cut off before an answer.
+LATE = (2030, 12)
+CALL_CENTRES = [
+    CallCentre(901, 42_000, 95, 1, 0.18, (
+        CallEvent((2022, 10), (2023, 3), calls=1.45),
+        CallEvent((2023, 4), LATE, calls=1.2),
+        CallEvent((2023, 1), LATE, staffing=1.25),
+    )),
+    CallCentre(902, 18_000, 48, 1, 0.18),
+    CallCentre(903, 50_000, 132, 4, 0.10, (
+        CallEvent((2020, 4), (2021, 3), calls=0.70),
+        CallEvent((2023, 2), (2023, 3), calls=1.06),
+        CallEvent((2023, 4), (2023, 4), calls=1.60, staffing=1.20),
+        CallEvent((2023, 5), (2023, 5), calls=1.55, staffing=1.07),
+        CallEvent((2023, 6), (2023, 6), calls=1.50, staffing=1.07, dropped=0.22, extra_wait=3.0),
+        CallEvent((2023, 7), (2023, 7), calls=1.28, staffing=1.07, dropped=0.02),
+        CallEvent((2023, 8), (2023, 8), calls=1.12, dropped=0.03),
+        CallEvent((2023, 9), LATE, staffing=1.08),
+    )),
+]
+
+
 def _call_centre_rows(rng: np.random.Generator) -> list[dict]:
     """Monthly calls for the departments that run a call centre, April 2020 to March 2024.
 
-    Winter brings more calls (heating and travel season). The Department of Household Benefits
-    widened its heating rebate in October 2022, and its calls jump: the scenario of lesson 3.
+    Each centre has a seasonal peak (winter heating questions, spring travel), slow growth in
+    calls and agents, and the events listed in CALL_CENTRES.
     """
     rows = []
     months = [(2020 + (m + 3) // 12, (m + 3) % 12 + 1) for m in range(48)]
-    base_calls = {901: 42_000, 902: 18_000, 903: 55_000}
-    agents = {901: 95, 902: 48, 903: 120}
-    for dept in DEPARTMENTS:
-        if not dept.call_centre:
-            continue
+    names = {d.org_id: d.name_en for d in DEPARTMENTS}
+    for centre in CALL_CENTRES:
         for index, (year, month) in enumerate(months):
-            season = 1 + 0.18 * math.cos((month - 1) / 12 * 2 * math.pi)
-            calls = base_calls[dept.org_id] * season * (1.01 ** (index / 12))
-            staffing = agents[dept.org_id] * (1.02 ** (index / 12))
-            if dept.org_id == 901 and (year, month) >= (2022, 10):
-                calls *= 1.45 if (year, month) < (2023, 4) else 1.2
-                if (year, month) >= (2023, 1):
-                    staffing *= 1.25  # extra agents hired three months after the surge
+            season = 1 + centre.season * math.cos((month - centre.peak_month) / 12 * 2 * math.pi)
+            calls = centre.base_calls * season * (1.01 ** (index / 12))
+            staffing = centre.agents * (1.02 ** (index / 12))
+            dropped = extra_wait = 0.0
+            for event in centre.events:
+                if event.covers(year, month):
+                    calls *= event.calls
+                    staffing *= event.staffing
+                    dropped += event.dropped
+                    extra_wait += event.extra_wait
             received = int(rng.poisson(calls))
             capacity = staffing * 21 * 22  # agents x working days x calls per agent per day
             load = received / capacity
             answered = int(received * min(0.99, 1.02 - 0.12 * max(0.0, load - 0.85)
-                                         - rng.uniform(0, 0.03)))
+                                         - rng.uniform(0, 0.03) - dropped))
             within = min(0.97, max(0.15, 1.55 - 0.85 * load + rng.normal(0, 0.03)))
-            wait = max(0.5, 2.0 + 14.0 * max(0.0, load - 0.7) ** 1.5 + rng.normal(0, 0.4))
+            wait = max(0.5, 2.0 + 14.0 * max(0.0, load - 0.7) ** 1.5 + rng.normal(0, 0.4)
+                       + extra_wait)
             rows.append({
                 "month": f"{year}-{month:02d}",
-                "org_id": dept.org_id,
-                "department_en": dept.name_en,
+                "org_id": centre.org_id,
+                "department_en": names[centre.org_id],
                 "calls_received": received,
                 "calls_answered": answered,
                 "answered_within_10_min": int(answered * within),

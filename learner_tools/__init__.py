@@ -4,6 +4,7 @@ Everything a lesson needs beyond pandas and matplotlib lives here, so lessons st
 same code is tested once instead of being copied into every notebook.
 """
 
+from learner_tools.checks import short_check_messages
 from learner_tools.data import (
     DatasetError,
     data_dir,
@@ -13,13 +14,18 @@ from learner_tools.data import (
     load_service_inventory,
     load_service_transactions,
 )
+from learner_tools.intervals import wilson_interval
+from learner_tools.style import data_behind
 
 __all__ = [
     "DatasetError",
+    "data_behind",
     "data_dir",
     "list_datasets",
     "load_call_centre_monthly",
     "load_dataset",
     "load_service_inventory",
     "load_service_transactions",
+    "short_check_messages",
+    "wilson_interval",
 ]

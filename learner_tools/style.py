@@ -82,3 +82,39 @@ def percent_axis(ax: Axes, axis: str = "y", decimals: int = 0) -> None:
     """Show a fraction between 0 and 1 as a percentage."""
     formatter = PercentFormatter(xmax=1.0, decimals=decimals)
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)
+
+
+class DataBehindChart:
+    """A chart's numbers as a table, folded under "Data behind this chart".
+
+    Screen-reader users, and anyone who wants the exact values, get the numbers a chart is drawn
+    from as text (WCAG 2.1, success criterion 1.1.1 asks for a text alternative that serves the
+    same purpose). In a notebook or on the book's web page it shows as a collapsed section that
+    opens with a click or the keyboard; as plain text it prints the table.
+    """
+
+    def __init__(self, table, caption: str) -> None:
+        import pandas as pd
+
+        self.table = table.to_frame() if isinstance(table, pd.Series) else table
+        self.caption = caption
+
+    def _repr_html_(self) -> str:
+        import html
+
+        table = self.table.to_html(border=0, na_rep="no data")
+        table = table.replace(">", f"><caption>{html.escape(self.caption)}</caption>", 1)
+        return (f'<details class="data-behind-chart"><summary>Data behind this chart: '
+                f"{html.escape(self.caption)}</summary>{table}</details>")
+
+    def __repr__(self) -> str:
+        return f"Data behind this chart: {self.caption}\n{self.table.to_string()}"
+
+
+def data_behind(table, caption: str) -> DataBehindChart:
+    """Show the table a chart is drawn from, folded, right after the chart.
+
+    ``table`` is a DataFrame or Series with readable labels and values already rounded or
+    formatted; ``caption`` says what the rows and columns are, with units.
+    """
+    return DataBehindChart(table, caption)

@@ -18,6 +18,7 @@ from autograder.roster import load_roster
 from autograder.scoring import AutograderTests
 
 ASSIGNMENT = ASSIGNMENTS[0]
+BRIEFING = manual_questions(ASSIGNMENT.source)[0]  # the assignment's free-response question
 NOTE = "Phone service fell far below its standard after October 2022 and recovered by May 2023."
 
 
@@ -50,8 +51,9 @@ def graded(built_assignments, tmp_path_factory):
         review = tmp_path_factory.mktemp("review") / "review.csv"
         write_review(review, manual_questions(ASSIGNMENT.source),
                      [(s, texts[s.name]) for s in submissions])
+    autograded = tests.total_possible
     tests.close()
-    yield {"gradebook": gradebook, "review": review, "folder": folder}
+    yield {"gradebook": gradebook, "review": review, "folder": folder, "autograded": autograded}
     gradebook.close()
 
 
@@ -61,8 +63,9 @@ def _rows(text: str) -> list[dict]:
 
 def test_review_file_holds_each_answer_and_no_solution(graded):
     rows = _rows(graded["review"].read_text())
+    q, pts = BRIEFING.name, f"{BRIEFING.points:g}"
     assert [(r["submission"], r["question"], r["points_possible"]) for r in rows] == [
-        ("alice.ipynb", "q8", "4"), ("bob.ipynb", "q8", "4"), ("carol.ipynb", "q8", "4")]
+        ("alice.ipynb", q, pts), ("bob.ipynb", q, pts), ("carol.ipynb", q, pts)]
     assert rows[0]["answer"] == NOTE
     assert "Type your answer here" in rows[1]["answer"]
     assert "Example answer" not in graded["review"].read_text()
@@ -106,31 +109,36 @@ def test_review_scores_flow_into_exports_and_feedback(graded, tmp_path):
     assert count == 3
     results = graded["gradebook"].results(ASSIGNMENT.name)
     manual = graded["gradebook"].manual(ASSIGNMENT.name)
-    assert manual["alice.ipynb"]["q8"] == (4.0, 4.0, "Clear and actionable.")
+    assert manual["alice.ipynb"][BRIEFING.name] == (4.0, 4.0, "Clear and actionable.")
+    full = graded["autograded"] + 4  # alice: every autograded point and 4 of 4 for the note
+    carol = graded["autograded"] + 1  # carol: every autograded point and 1 for the note
 
     canvas = export_csv("canvas", ASSIGNMENT.name, results, {}, 4.0, manual)
     rows = _rows(canvas)
     assert list(rows[0])[:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
-    assert rows[0]["Student"] == "Points Possible" and rows[0][ASSIGNMENT.name] == "14"
+    assert rows[0]["Student"] == "Points Possible" and rows[0][ASSIGNMENT.name] == f"{full:g}"
     by_login = {r["SIS Login ID"]: r[ASSIGNMENT.name] for r in rows[1:]}
-    assert by_login == {"alice": "14", "bob": "0", "carol": "11"}
+    assert by_login == {"alice": f"{full:g}", "bob": "0", "carol": f"{carol:g}"}
 
     brightspace = _rows(export_csv("brightspace", ASSIGNMENT.name, results, {}, 4.0, manual))
     assert list(brightspace[0]) == ["OrgDefinedId", "Username",
                                     f"{ASSIGNMENT.name} Points Grade", "End-of-Line Indicator"]
     assert {r["Username"]: float(r[f"{ASSIGNMENT.name} Points Grade"]) for r in brightspace} \
-        == {"alice": 14, "bob": 0, "carol": 11}
+        == {"alice": full, "bob": 0, "carol": carol}
     assert all(r["End-of-Line Indicator"] == "#" for r in brightspace)
 
     moodle = _rows(export_csv("moodle", ASSIGNMENT.name, results, {}, 4.0, manual))
-    assert {r["Username"]: float(r[ASSIGNMENT.name]) for r in moodle}["carol"] == 11
-    assert moodle[0]["Feedback"].startswith("14 / 14")
+    assert {r["Username"]: float(r[ASSIGNMENT.name]) for r in moodle}["carol"] == carol
+    assert moodle[0]["Feedback"].startswith(f"{full:g} / {full:g}")
 
     written = write_feedback(tmp_path / "feedback", ASSIGNMENT.name, results, manual)
     texts = {p.stem: p.read_text() for p in written}
-    assert "Score: 14 / 14" in texts["alice"]
+    assert f"Score: {full:g} / {full:g}" in texts["alice"]
     assert "comment: Give figures and a limitation." in texts["carol"]
-    assert "hint:" in texts["bob"] and "should be a pandas Series" in texts["bob"]
+    # The blank notebook is told once per question that it is not answered yet, nothing more.
+    hints = [line for line in texts["bob"].splitlines() if line.strip().startswith("hint:")]
+    assert hints and all("Not answered yet" in line for line in hints)
+    assert len(hints) == len(graded["gradebook"].results(ASSIGNMENT.name)[0].questions)
     solutions, hidden = _source_secrets(ASSIGNMENT.source)
     for text in texts.values():
         assert not [line for line in hidden + solutions if line in text]

@@ -146,11 +146,11 @@ def test_attacks_gain_nothing(attack, setting, graded):
     ("oversized.ipynb", "larger than 50 MB"),
     ("other-assignment.ipynb", "for assignment 'another-assignment'"),
 ])
-def test_malformed_submissions_are_recorded_with_a_reason(name, reason, graded):
+def test_malformed_submissions_are_recorded_with_a_reason(name, reason, setting, graded):
     result = graded["results"][name]
     assert result.status == "invalid"
     assert reason in result.reason
-    assert result.score == 0 and result.possible == 10
+    assert result.score == 0 and result.possible == setting["tests"].total_possible
 
 
 def test_gradebook_holds_every_submission_with_its_questions(setting, graded):
@@ -158,7 +158,8 @@ def test_gradebook_holds_every_submission_with_its_questions(setting, graded):
     assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
     rows = dict(db.execute("select submission, score from results"))
     assert set(rows) == {p.name for p in setting["folder"].glob("*.ipynb")}
-    assert rows["solution.ipynb"] == 10 and rows["attack-write-to-the-gradebook.ipynb"] == 0
+    assert rows["solution.ipynb"] == setting["tests"].total_possible
+    assert rows["attack-write-to-the-gradebook.ipynb"] == 0
     counts = db.execute("select count(*) from question_scores group by submission").fetchall()
     assert {c for (c,) in counts} == {len(setting["tests"].questions)}
 
@@ -264,7 +265,7 @@ def test_changed_submission_is_regraded_and_regrade_is_explicit(setting, tmp_pat
     assert [cached for _, cached in run()] == [True]
     (folder / "student.ipynb").write_bytes(setting["output"].solution_notebook.read_bytes())
     changed = run()
-    assert [(r.score, cached) for r, cached in changed] == [(10, False)]
+    assert [(r.score, cached) for r, cached in changed] == [(tests.total_possible, False)]
     assert [cached for _, cached in run(regrade=True)] == [False]
 
 
@@ -280,6 +281,7 @@ def test_database_url_option_and_json_lines(setting, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     lines = {line["submission"]: line for line in map(json.loads, result.stdout.splitlines())}
     assert set(lines) == {"a.ipynb", "b.ipynb"}
-    assert (lines["a.ipynb"]["status"], lines["a.ipynb"]["score"]) == ("completed", 10)
-    assert (lines["b.ipynb"]["status"], lines["b.ipynb"]["possible"]) == ("invalid", 10)
+    full = setting["tests"].total_possible
+    assert (lines["a.ipynb"]["status"], lines["a.ipynb"]["score"]) == ("completed", full)
+    assert (lines["b.ipynb"]["status"], lines["b.ipynb"]["possible"]) == ("invalid", full)
     assert "summary" not in result.stdout and "a.ipynb" in result.stderr  # table on stderr

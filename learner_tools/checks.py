@@ -1,0 +1,105 @@
+"""Show the result of ``grader.check`` as one sentence of advice, not a test trace.
+
+Otter shows a failed check as each test case's doctest trace: thirty lines of "Trying:",
+"Expecting nothing" and a Python traceback, with the sentence that would help the learner
+buried inside, and follow-on errors from the same blank answer below it. The assignments' public
+tests are written to teach: the first one says "Not answered yet", the next ones check the
+answer's shape, and the rest each recognise one known mistake and name it (otter's
+``failure_message``). This module displays only the first failed public test's message, or a
+pass that reminds the learner that hidden tests check the value when the work is graded.
+
+Nothing here changes what is graded: it only changes how a check result is displayed in a
+notebook. Scores come from otter's own test classes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+PASSED = ("{name} passed the checks you can run. They catch the common mistakes; hidden tests "
+          "check the exact values when your work is graded.")
+NOT_LOADED = "the test could not run: run every cell above this one, from the top"
+
+
+def first_advice(test_file: Any) -> str | None:
+    """The message of the first failed public test case of an otter result, or None.
+
+    A case's own ``failure_message`` comes first; otherwise the first ``AssertionError``
+    message in its output; otherwise the last line of the error (for example a NameError when
+    an earlier cell has not been run).
+    """
+    for result in getattr(test_file, "test_case_results", []):
+        if result.passed or result.test_case.hidden:
+            continue
+        if result.test_case.failure_message:
+            return str(result.test_case.failure_message).strip()
+        return advice_from_output(result.message or "")
+    return None
+
+
+def advice_from_output(output: str) -> str:
+    """The helpful part of a failed doctest's output."""
+    messages = re.findall(r"AssertionError: (.+)", output)
+    if messages:
+        return messages[0].strip()
+    errors = re.findall(r"^\s*(NameError: .+)$", output, flags=re.M)
+    if errors:
+        return f"{errors[0].strip()}: {NOT_LOADED}"
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "the check failed"
+
+
+def describe(test_file: Any) -> tuple[bool, str]:
+    """Whether a check passed, and the one sentence to show for it."""
+    advice = first_advice(test_file)
+    if advice is None:
+        return True, PASSED.format(name=test_file.name)
+    return False, f"{test_file.name}: {advice}"
+
+
+def _plain(test_file: Any, *_args: Any) -> str:
+    passed, text = describe(test_file)
+    return ("✅ " if passed else "❌ ") + text
+
+
+def _html(test_file: Any) -> str:
+    passed, text = describe(test_file)
+    mark = "✅" if passed else "❌"
+    label = "Check passed" if passed else "Check failed"
+    return (f'<p role="status"><span aria-label="{label}">{mark}</span> '
+            f"{html.escape(text)}</p>")
+
+
+def _results_plain(results: Any, *_args: Any) -> str:
+    return "\n".join(_plain(test_file) for test_file in results.results.values())
+
+
+def _results_html(results: Any) -> str:
+    return "".join(_html(test_file) for test_file in results.results.values())
+
+
+def short_check_messages() -> bool:
+    """Make ``grader.check`` and ``grader.check_all`` show one sentence each.
+
+    Call once at the top of an assignment. Returns False (and changes nothing) outside IPython
+    or when otter is not installed, so the notebook still runs as a plain script.
+    """
+    try:
+        from IPython import get_ipython
+        from otter.test_files import GradingResults
+        from otter.test_files.abstract_test import TestFile
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    formatters = shell.display_formatter.formatters
+    formatters["text/html"].for_type(TestFile, _html)
+    formatters["text/html"].for_type(GradingResults, _results_html)
+    plain = formatters["text/plain"]
+    plain.for_type(TestFile, lambda obj, printer, cycle: printer.text(_plain(obj)))
+    plain.for_type(GradingResults,
+                   lambda obj, printer, cycle: printer.text(_results_plain(obj)))
+    return True
