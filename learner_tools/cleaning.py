@@ -28,14 +28,19 @@ def volumes_to_numbers(codes: pd.Series) -> pd.Series:
     "ND" means nobody counted: the number is unknown, so it becomes a missing value.
     """
     text = codes.astype("string").str.strip()
-    text = text.mask(text == "NA", "0").mask(text == "ND", pd.NA)
+    text = text.replace({"NA": "0", "ND": None})
     return pd.to_numeric(text).astype("Int64")
+
+
+def most_common(spellings: pd.Series) -> str:
+    """The spelling used most often."""
+    return spellings.value_counts().index[0]
 
 
 def official_department_names(inventory: pd.DataFrame) -> pd.Series:
     """The spelling each org_id uses most often, as a Series indexed by org_id."""
     names = inventory["department_en"].astype("string").str.strip()
-    return names.groupby(inventory["org_id"]).agg(lambda s: s.value_counts().index[0])
+    return names.groupby(inventory["org_id"]).agg(most_common)
 
 
 def clean_service_inventory(raw: pd.DataFrame) -> pd.DataFrame:

@@ -8,6 +8,7 @@ with no browser; and the summary gives screen-reader users the chart's finding i
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -15,7 +16,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
 
-from learner_tools.style import percent_axis, thousands_axis, title_with_finding
+from learner_tools.style import data_behind, percent_axis, thousands_axis, title_with_finding
 
 SERVICE_STANDARD = 0.80  # share of calls to answer within 10 minutes
 
@@ -82,7 +83,7 @@ class CallCentreExplorer:
         measure = MEASURES[key]
         rows = self.calls[self.calls["department_en"] == self.department.value]
         self.table = rows[["month", key]].reset_index(drop=True)
-        self.summary.value = self.describe()
+        self.summary.value = f"<p>{html.escape(self.describe())}</p>"
         if self.figure is not None:
             plt.close(self.figure)
         self.figure, ax = plt.subplots(figsize=(7, 3.6))
@@ -123,7 +124,15 @@ class CallCentreExplorer:
         if key == "share_within_10_min":
             missed = int((values < SERVICE_STANDARD).sum())
             text += f" The 80% standard was missed in {missed} of {len(values)} months."
-        return f"<p>{text}</p>"
+        return text
+
+    def data_behind(self):
+        """The numbers the current chart is drawn from, folded under the chart."""
+        measure = MEASURES[self.measure.value]
+        table = self.table.assign(month=self.table["month"].astype(str)).set_index("month")
+        table = table.round(3).rename(columns={self.measure.value: measure.label})
+        return data_behind(table, f"{measure.label} ({measure.unit}) by month, "
+                                  f"{self.department.value}")
 
     def _ipython_display_(self) -> None:
         display(self.widget)

@@ -17,4 +17,5 @@ def wilson_interval(successes, trials, z: float = 1.96) -> tuple[np.ndarray, np.
     p = np.asarray(successes, dtype=float) / n
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half_width = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return centre - half_width, centre + half_width
+    # Clipped so that rounding error never puts a bound a hair outside 0 to 1.
+    return np.clip(centre - half_width, 0, 1), np.clip(centre + half_width, 0, 1)

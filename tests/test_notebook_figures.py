@@ -1,5 +1,6 @@
 """Every figure a notebook draws carries alt text in its cell metadata (read from the notebooks,
-not only from the built HTML), and every notebook's headings go down one level at a time."""
+not only from the built HTML) and the numbers behind it as text, and every notebook's headings
+go down one level at a time."""
 
 from __future__ import annotations
 
@@ -30,6 +31,16 @@ def test_every_figure_has_alt_text(path):
         if draws:
             alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
             assert len(alt) >= 40, f"{path.name} cell {index} draws a figure without alt text"
+            assert _data_behind_follows(notebook.cells, index), (
+                f"{path.name} cell {index} draws a figure without its numbers as text: end the "
+                "cell, or the next code cell, with learner_tools.data_behind(table, caption)")
+
+
+def _data_behind_follows(cells, index: int) -> bool:
+    """Whether the figure's cell or the next code cell shows a "Data behind this chart" table."""
+    following = [cells[index]] + [c for c in cells[index + 1:] if c.cell_type == "code"][:1]
+    return any("data-behind-chart" in output.get("data", {}).get("text/html", "")
+               for cell in following for output in cell.get("outputs", []))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))

@@ -1,0 +1,67 @@
+"""What a learner sees from grader.check: one sentence, never a doctest trace; and the helpers
+that put a chart's numbers and a survey's uncertainty on the page."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from otter.test_files.ok_test import OKTestFile
+
+from learner_tools.checks import describe
+from learner_tools.intervals import wilson_interval
+from learner_tools.style import data_behind
+
+SPEC = {
+    "name": "q1",
+    "points": [0, 0.25, 0, 0.75],
+    "suites": [{"type": "doctest", "cases": [
+        {"code": ">>> assert rate is not ...", "hidden": False,
+         "failure_message": "Not answered yet: replace the ... with your answer."},
+        {"code": ">>> assert 0 <= rate <= 1, 'a rate is a fraction between 0 and 1'\n"
+                 ">>> assert isinstance(rate, float), 'give one number'", "hidden": False},
+        {"code": ">>> assert abs(rate - 0.7) > 1e-9", "hidden": False,
+         "failure_message": "This looks like an average of rates: divide summed counts."},
+        {"code": ">>> assert abs(rate - 0.59) < 1e-9", "hidden": True,
+         "failure_message": "secret"},
+    ]}],
+}
+
+
+def _check(rate):
+    test_file = OKTestFile.from_spec(SPEC)
+    test_file.run({"rate": rate})
+    return describe(test_file)
+
+
+def test_a_blank_answer_is_told_only_that_it_is_not_answered():
+    passed, text = _check(...)
+    assert not passed and text == "q1: Not answered yet: replace the ... with your answer."
+
+
+def test_a_known_mistake_is_named_without_a_trace():
+    passed, text = _check(0.7)
+    assert not passed and text == "q1: This looks like an average of rates: divide summed counts."
+    passed, text = _check(59.0)
+    assert text == "q1: a rate is a fraction between 0 and 1"
+    assert "Trying" not in text and "Traceback" not in text
+
+
+def test_hidden_tests_never_speak_in_the_check():
+    passed, text = _check(0.61)  # wrong, but no known mistake: only hidden tests fail
+    assert passed and "q1 passed" in text and "hidden tests" in text and "secret" not in text
+
+
+def test_data_behind_a_chart_is_a_folded_table_with_a_caption():
+    shown = data_behind(pd.Series([0.5, 0.75], index=["2022", "2023"], name="share"),
+                        "Share of calls by year")
+    html = shown._repr_html_()
+    assert html.startswith('<details class="data-behind-chart"><summary>Data behind this chart')
+    assert "<caption>Share of calls by year</caption>" in html and "0.75" in html
+    assert "0.75" in repr(shown)
+
+
+def test_wilson_interval_matches_known_values():
+    low, high = wilson_interval(8, 10)
+    assert np.allclose([low, high], [0.4902, 0.9433], atol=1e-4)
+    low, high = wilson_interval(np.array([0, 30]), np.array([30, 30]))
+    assert low[0] == 0 and high[1] == 1 and 0 < high[0] < 0.12
