@@ -159,3 +159,40 @@ def test_autograder_zip_carries_what_the_notebook_needs(name, built_assignments,
     assert result.returncode == 0, result.stderr[-2000:]
     printed = result.stdout.strip().splitlines()
     assert printed[-2].startswith(str(files)) and printed[-1] == str(files / "datasets")
+
+
+def _question_points(source_path) -> dict[str, tuple[float, bool, bool]]:
+    """Each question's points, whether it is marked by hand, and whether its prompt says it
+    tests a judgement ("(1.25 points, judgement)")."""
+    import yaml
+
+    notebook = json.loads(source_path.read_text(encoding="utf-8"))
+    questions, current = {}, None
+    for cell in notebook["cells"]:
+        text = "".join(cell["source"])
+        if cell["cell_type"] == "raw" and text.startswith("# BEGIN QUESTION"):
+            config = yaml.safe_load(text.split("\n", 1)[1])
+            points = config.get("points", 0)
+            current = config["name"]
+            questions[current] = (float(sum(points) if isinstance(points, list) else points),
+                                  bool(config.get("manual")), False)
+        elif cell["cell_type"] == "raw" and text.startswith("# END QUESTION"):
+            current = None
+        elif current and cell["cell_type"] == "markdown" and re.search(
+                r"\*\*Question \w+\*\* \([^)]*judgement\)", text):
+            points, manual, _ = questions[current]
+            questions[current] = (points, manual, True)
+    return questions
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_third_of_autograded_points_test_a_judgement(name):
+    """The module standard: at least a third of the autograded points ask the learner to judge
+    (which figure to brief, which chart misleads), not only to compute."""
+    assignment = next(a for a in ASSIGNMENTS if a.name == name)
+    questions = _question_points(assignment.source)
+    autograded = {q: v for q, v in questions.items() if not v[1]}
+    assert len(autograded) >= 7 and any(v[1] for v in questions.values())
+    judged = sum(points for points, _, judgement in autograded.values() if judgement)
+    total = sum(points for points, _, _ in autograded.values())
+    assert judged >= total / 3, f"{name}: {judged:g} of {total:g} autograded points are judgement"
