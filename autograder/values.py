@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import math
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -24,7 +26,8 @@ MAX_DEPTH = 6
 # The grader imports its own fresh copy of these; nothing else is imported on a student's say.
 IMPORTABLE_MODULES = frozenset({
     "numpy", "pandas", "learner_tools", "learner_tools.cleaning", "learner_tools.data",
-    "learner_tools.style", "learner_tools.explorers", "math", "re", "statistics", "datetime",
+    "learner_tools.style", "learner_tools.explorers", "learner_tools.checks",
+    "learner_tools.intervals", "math", "re", "statistics", "datetime", "decimal", "fractions",
     "json", "collections", "itertools", "functools", "matplotlib", "matplotlib.pyplot",
 })
 
@@ -50,6 +53,10 @@ def _scalar(value: Any) -> Any:
         return {"__timestamp__": value.isoformat()}
     if isinstance(value, np.generic):
         return {"__npscalar__": value.dtype.str, "value": _scalar(value.item())}
+    if type(value) is Fraction:  # exact numbers from the standard library stay exact
+        return {"__fraction__": [str(value.numerator), str(value.denominator)]}
+    if type(value) is Decimal:
+        return {"__decimal__": str(value)}
     raise Unencodable(type(value).__name__)
 
 
@@ -134,6 +141,11 @@ def _decode_scalar(item: Any) -> Any:
         return pd.Timestamp(item["__timestamp__"])
     if "__npscalar__" in item:
         return np.dtype(item["__npscalar__"]).type(_decode_scalar(item["value"]))
+    if "__fraction__" in item:
+        numerator, denominator = item["__fraction__"]
+        return Fraction(int(numerator), int(denominator))
+    if "__decimal__" in item:
+        return Decimal(item["__decimal__"])
     raise ValueError(f"unknown scalar tag {sorted(item)}")
 
 

@@ -52,9 +52,18 @@ def advice_from_output(output: str) -> str:
 
 
 def describe(test_file: Any) -> tuple[bool, str]:
-    """Whether a check passed, and the one sentence to show for it."""
+    """Whether a check passed, and the one sentence to show for it.
+
+    A passing check shows its public cases' own ``success_message`` if one has one (judgement
+    questions say that only the form was checked), else a reminder that hidden tests remain.
+    """
     advice = first_advice(test_file)
     if advice is None:
+        authored = [str(r.test_case.success_message).strip()
+                    for r in getattr(test_file, "test_case_results", [])
+                    if not r.test_case.hidden and r.test_case.success_message]
+        if authored:
+            return True, f"{test_file.name}: {authored[0]}"
         return True, PASSED.format(name=test_file.name)
     return False, f"{test_file.name}: {advice}"
 

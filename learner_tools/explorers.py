@@ -16,7 +16,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
 
-from learner_tools.style import data_behind, percent_axis, thousands_axis, title_with_finding
+from learner_tools.style import (
+    data_behind,
+    month_axis,
+    percent_axis,
+    thousands_axis,
+    title_with_finding,
+)
 
 SERVICE_STANDARD = 0.80  # share of calls to answer within 10 minutes
 
@@ -98,6 +104,7 @@ class CallCentreExplorer:
             thousands_axis(ax)
         if self.axis_from_zero.value:
             ax.set_ylim(bottom=0, top=1.0 if measure.is_share else None)
+        month_axis(ax)
         ax.set_ylabel(f"{measure.label}\n({measure.unit})")
         ax.set_xlabel("Month")
         title_with_finding(ax, f"{measure.label}, {self.department.value}")

@@ -118,3 +118,13 @@ def data_behind(table, caption: str) -> DataBehindChart:
     formatted; ``caption`` says what the rows and columns are, with units.
     """
     return DataBehindChart(table, caption)
+
+
+def month_axis(ax: Axes, axis: str = "x") -> None:
+    """Label a time axis of months by year ("2021"), with a tick at each January, so that the
+    labels never run into each other."""
+    import matplotlib.dates as mdates
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(mdates.YearLocator())
+    target.set_major_formatter(mdates.DateFormatter("%Y"))

@@ -59,8 +59,9 @@ def test_every_question_has_helpful_public_tests_and_hidden_tests(name, built_as
         public = [c for c in cases if not c["hidden"]]
         hidden = [c for c in cases if c["hidden"]]
         assert public and hidden, f"{question} needs public and hidden tests"
-        assert public[0].get("failure_message", "").startswith("Not answered yet"), (
-            f"{question}: the first public test should tell a blank answer 'Not answered yet'")
+        assert any(c.get("failure_message", "").startswith("Not answered yet")
+                   for c in public[:2]), (
+            f"{question}: an early public test should tell a blank answer 'Not answered yet'")
         for case in public:
             if len(case.get("failure_message", "")) >= 15:
                 continue  # otter shows the case's own message when it fails

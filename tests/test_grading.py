@@ -26,7 +26,10 @@ from autograder.scoring import AutograderTests
 from autograder.selfcheck import load_wrong_answers
 
 ASSIGNMENT = ASSIGNMENTS[0].name
-LIMITS = Limits(timeout_s=8, memory_mb=1024)
+# Generous enough that an honest submission (about 5 s with otter's import) finishes on a busy
+# 2-core machine; the hung attack still ends at this limit.
+TIMEOUT_S = 20
+LIMITS = Limits(timeout_s=TIMEOUT_S, memory_mb=1024)
 
 
 def _notebook_with(base: Path, code: str, where: str = "end") -> dict:
@@ -54,6 +57,14 @@ def setting(built_assignments, tmp_path_factory):
         honest[f"wrong-{index}.ipynb"] = folder / f"wrong-{index}.ipynb"
         (folder / f"wrong-{index}.ipynb").write_text(
             json.dumps(_notebook_with(bases["solution"], wrong.code)))
+    # Correct answers in other forms (an exact Decimal among them) must score what otter gives.
+    accepted = (load_wrong_answers(assignment.accepted_answers)
+                if assignment.accepted_answers.is_file() else [])
+    for index, right in enumerate(a for i, a in enumerate(accepted)
+                                  if i % 4 == 0 or "Decimal" in a.code):
+        honest[f"accepted-{index}.ipynb"] = folder / f"accepted-{index}.ipynb"
+        (folder / f"accepted-{index}.ipynb").write_text(
+            json.dumps(_notebook_with(bases["solution"], right.code)))
     (folder / "error-cell.ipynb").write_text(json.dumps(_notebook_with(
         bases["solution"], "raise ValueError('a slip in the middle')", where="start")))
     honest["error-cell.ipynb"] = folder / "error-cell.ipynb"
@@ -209,7 +220,7 @@ def test_interrupted_run_resumes_without_losing_a_grade(setting, graded, tmp_pat
     def command(assignment):
         return [sys.executable, "-m", "autograder", "grade", assignment, str(setting["folder"]),
                 "--gradebook", str(gradebook), "--json", "--quiet", "--workers", "2",
-                "--timeout", "8"]
+                "--timeout", str(TIMEOUT_S)]
 
     # First by name (the project's assignment, built on the fly), then by the zip's path.
     run = subprocess.Popen(command(ASSIGNMENT), stdout=subprocess.PIPE, text=True,
