@@ -12,6 +12,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import zipfile
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.gradebook import RETRY_STATUSES, Gradebook, QuestionScore, SubmissionResult
+from autograder.otter_compat import seeded_cells
 from autograder.sandbox import Execution, Limits, execute, prepare_worker
 from autograder.scoring import AutograderTests, QuestionResult
 from autograder.tempfiles import make_temp_dir
@@ -108,7 +110,7 @@ def _result(submission: Submission, tests: AutograderTests, execution: Execution
             status: str = "", reason: str = "") -> SubmissionResult:
     if execution is not None and execution.payload is not None:
         try:
-            scored = tests.score(execution.payload)
+            scored = tests.score(execution.payload, execution.print_options)
         except Exception as error:  # noqa: BLE001 - a grader fault is recorded, not raised
             execution = Execution("error", f"scoring failed: {type(error).__name__}: {error}")
             scored = tests.zero()
@@ -118,7 +120,8 @@ def _result(submission: Submission, tests: AutograderTests, execution: Execution
         status, reason = execution.status, execution.reason
     return SubmissionResult(
         submission=submission.name, sha256=submission.sha256, status=status, reason=reason,
-        score=sum(r.score for r in scored.values()), possible=tests.total_possible,
+        score=tests.reported_score(sum(r.score for r in scored.values())),
+        possible=tests.total_possible,
         duration_s=execution.duration_s if execution else 0.0,
         peak_memory_mb=execution.peak_memory_mb if execution else 0.0,
         questions=_question_scores(scored),
@@ -169,7 +172,8 @@ def grade_submissions(
         # Folders that hold grading files are hidden from the sandbox where the system allows.
         hidden = tuple(sorted({tests.zip_path.resolve().parent, tests.zip_path.resolve(),
                                *gradebook.files(), *hidden_paths}))
-        pending = {pool.submit(execute, s.cells, tests.support_dir, limits, hidden): s
+        pending = {pool.submit(execute, seeded_cells(s.cells, tests.seed, tests.seed_variable),
+                               tests.support_dir, limits, hidden): s
                    for s in runnable}
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -189,12 +193,23 @@ def grade_submissions(
     return done
 
 
+def zip_stem_name(path: Path) -> str:
+    """An assignment's name from its zip's file name, without otter's ``-autograder`` suffix
+    and build timestamp (``proj03-autograder_2026_12_01T06_05_11_123456.zip`` is ``proj03``),
+    so that a rebuilt zip grades into the same gradebook entry."""
+    return re.sub(r"-autograder(_\d{4}_\d\d_\d\dT\d\d_\d\d_\d\d(_\d+)?)?$", "",
+                  Path(path).stem)
+
+
 @contextmanager
 def autograder_zip_for(assignment: str, root: Path) -> Iterator[tuple[str, Path]]:
     """(name, zip path) for a project assignment name or the path of any otter zip."""
     candidate = Path(assignment)
-    if candidate.suffix == ".zip" and candidate.is_file():
-        yield candidate.stem.removesuffix("-autograder"), candidate
+    if candidate.suffix == ".zip":
+        if not candidate.is_file():
+            raise LookupError(f"No autograder zip at {candidate}: check the path (otter assign "
+                              "writes it into its autograder/ folder).")
+        yield zip_stem_name(candidate), candidate
         return
     from autograder.assignments import get_assignment
     from autograder.build import build_assignment

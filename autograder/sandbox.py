@@ -26,7 +26,6 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import re
 import resource
 import select
 import shutil
@@ -37,17 +36,13 @@ from pathlib import Path
 
 import psutil
 
+from autograder.otter_compat import is_otter_cell, safe_print_options
 from autograder.tempfiles import PREFIX, make_temp_dir
 
 PR_SET_CHILD_SUBREAPER = 36
 CLONE_NEWNET = 0x40000000
 
 # Cells that only drive otter on the learner's side: in grading they do nothing.
-OTTER_LINE = re.compile(
-    r"^\s*(import otter|grader\s*=\s*otter\.Notebook\(.*\)|grader\.(check|check_all|export|"
-    r"to_pdf|run_plugin)\(.*\))\s*(#.*)?$"
-)
-
 
 @dataclass(frozen=True)
 class Limits:
@@ -68,6 +63,7 @@ class Execution:
     duration_s: float = 0.0
     peak_memory_mb: float = 0.0
     cell_errors: list[str] = field(default_factory=list)
+    print_options: dict = field(default_factory=dict)  # numpy's, as the notebook left them
 
 
 def prepare_worker() -> None:
@@ -90,9 +86,21 @@ def prepare_worker() -> None:
         pass
 
 
-def is_otter_cell(source: str) -> bool:
-    lines = [ln for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
-    return bool(lines) and all(OTTER_LINE.match(ln) for ln in lines)
+def _kernel_like_shell_class():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    class KernelLikeShell(InteractiveShell):
+        """An IPython shell that takes what a Jupyter kernel takes.
+
+        ``%matplotlib inline`` asks the shell to start a GUI event loop; a Jupyter kernel does
+        nothing for the inline backend, but the plain shell raises ``NotImplementedError`` and
+        the rest of the cell is skipped. Every other magic and ``!`` line runs as in IPython.
+        """
+
+        def enable_gui(self, gui=None):
+            return None
+
+    return KernelLikeShell
 
 
 class _Grader:
@@ -224,14 +232,14 @@ def _child(cells: list[str], sandbox: Path, limits: Limits, write_fd: int,
 
         import builtins
 
-        from IPython.core.interactiveshell import InteractiveShell
         from traitlets.config import Config
 
+        from autograder.otter_compat import numpy_print_options
         from autograder.values import encode_namespace
 
         config = Config()
         config.HistoryManager.enabled = False  # nothing to keep, nothing to write
-        shell = InteractiveShell.instance(config=config)
+        shell = _kernel_like_shell_class().instance(config=config)
         shell.user_ns["grader"] = _Grader()
         original_builtins = dict(builtins.__dict__)
         errors, memory_error = [], False
@@ -247,7 +255,8 @@ def _child(cells: list[str], sandbox: Path, limits: Limits, write_fd: int,
         builtins.__dict__.clear()
         builtins.__dict__.update(original_builtins)
         message = json.dumps({"namespace": encode_namespace(shell.user_ns),
-                              "errors": errors, "memory_error": memory_error}).encode()
+                              "errors": errors, "memory_error": memory_error,
+                              "print_options": numpy_print_options()}).encode()
         view = memoryview(message)
         while view:
             view = view[os.write(write_fd, view):]
@@ -310,6 +319,7 @@ def execute(cells: list[str], support_dir: Path | None, limits: Limits,
             payload = message["namespace"]
             errors = [str(e) for e in message["errors"]][:50]
             memory_error = bool(message["memory_error"])
+            print_options = safe_print_options(message.get("print_options"))
             if not isinstance(payload, str):
                 raise TypeError("namespace is not text")
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
@@ -322,9 +332,9 @@ def execute(cells: list[str], support_dir: Path | None, limits: Limits,
         if memory_error:
             return Execution("memory-limit", f"a cell needed more than {limits.memory_mb} MB "
                              "and failed; graded on what the notebook produced", payload,
-                             duration, peak_mb, errors)
+                             duration, peak_mb, errors, print_options)
         reason = f"{len(errors)} cell(s) raised an error: {errors[0]}" if errors else ""
-        return Execution("completed", reason, payload, duration, peak_mb, errors)
+        return Execution("completed", reason, payload, duration, peak_mb, errors, print_options)
     finally:
         if read_fd >= 0:
             os.close(read_fd)

@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.otter_compat import safe_print_options
 from autograder.tempfiles import make_temp_dir
 from autograder.values import decode_namespace
 from learner_tools.checks import advice_from_output
@@ -78,10 +79,20 @@ class AutograderTests:
                 config = json.loads(archive.read("otter_config.json")) \
                     if "otter_config.json" in names else {}
                 self.assignment_name = config.get("assignment_name")
+                self.seed = config.get("seed")
+                self.points_possible = config.get("points_possible")
+                self.score_threshold = config.get("score_threshold")
+                self.seed_variable = config.get("seed_variable")
                 tests = sorted((n for n in names if re.fullmatch(r"tests/[^/]+\.py", n)),
                                key=_natural_key)
+                if not tests and (str(config.get("lang", "")).lower() == "r"
+                                  or any(re.fullmatch(r"tests/[^/]+\.[Rr]", n) for n in names)):
+                    raise ValueError(f"{self.zip_path} is an R assignment: autograder grades "
+                                     "Python assignments only; grade R with otter run or on "
+                                     "Gradescope")
                 if not tests:
-                    raise ValueError(f"{self.zip_path} holds no tests/*.py test files")
+                    raise ValueError(f"{self.zip_path} holds no tests/*.py test files: is it "
+                                     "an autograder zip built by otter assign?")
                 for member in tests:
                     archive.extract(member, private)
                 for member in names:
@@ -104,16 +115,52 @@ class AutograderTests:
 
     @property
     def total_possible(self) -> float:
+        """The assignment's points, as otter reports them: ``points_possible`` from its
+        configuration when set, else the sum of the questions' points."""
+        if self.points_possible is not None:
+            return float(self.points_possible)
         return sum(self.possible.values())
+
+    def reported_score(self, questions_total: float) -> float:
+        """A submission's total as otter reports it to Gradescope: scaled to
+        ``points_possible``, and all or nothing against ``score_threshold`` when set
+        (otter-grader 7, ``GradingResults.to_gradescope_dict``)."""
+        raw_possible = sum(self.possible.values())
+        score = questions_total
+        if self.points_possible is not None:
+            score = questions_total / raw_possible * self.points_possible if raw_possible else 0
+        if self.score_threshold is not None:
+            fraction = questions_total / raw_possible if raw_possible else 0
+            score = self.total_possible if fraction >= self.score_threshold else 0
+        return float(score)
 
     def zero(self) -> dict[str, QuestionResult]:
         """Results for a submission that produced nothing to grade."""
         return {name: QuestionResult(name, 0.0, possible)
                 for name, possible in self.possible.items()}
 
-    def score(self, payload: str) -> dict[str, QuestionResult]:
-        """Run every test against the namespace rebuilt from a sandbox's payload."""
+    def score(self, payload: str, print_options: dict | None = None) -> dict[str, QuestionResult]:
+        """Run every test against the namespace rebuilt from a sandbox's payload.
+
+        ``print_options`` are numpy's as the notebook left them: an OK-format test compares
+        printed output, and otter runs its tests in the notebook's own process, where a library
+        imported by the notebook may have changed them.
+        """
+        import numpy as np
+
         namespace = decode_namespace(payload)
+        try:
+            printing = np.printoptions(**safe_print_options(print_options))
+            printing.__enter__()
+        except (TypeError, ValueError):
+            printing = contextlib.nullcontext()
+            printing.__enter__()
+        try:
+            return self._run_tests(namespace)
+        finally:
+            printing.__exit__(None, None, None)
+
+    def _run_tests(self, namespace: dict) -> dict[str, QuestionResult]:
         results = {}
         for test_file in self.test_files:
             with contextlib.redirect_stdout(io.StringIO()), \

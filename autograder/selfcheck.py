@@ -50,11 +50,25 @@ class CheckResult:
     detail: str
 
 
+class _UniqueKeys(yaml.SafeLoader):
+    """YAML that refuses a question listed twice: plain YAML keeps only the last, and the
+    answers under the first would silently never be checked."""
+
+    def construct_mapping(self, node, deep=False):
+        keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
+        repeated = sorted({str(k) for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(repeated)} listed more than once (line "
+                             f"{node.start_mark.line + 1}): put all of a question's entries "
+                             "under one heading")
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_wrong_answers(path: Path) -> list[WrongAnswer]:
     """Read ``wrong-answers.yml``: a mapping of question name to a list of {why, code, message}."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"No wrong answers kept for this assignment: {path} is missing.")
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_UniqueKeys) or {}
     answers = []
     for question, entries in data.items():
         for entry in entries or []:

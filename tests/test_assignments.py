@@ -197,3 +197,11 @@ def test_a_third_of_autograded_points_test_a_judgement(name):
     judged = sum(points for points, _, judgement in autograded.values() if judgement)
     total = sum(points for points, _, _ in autograded.values())
     assert judged >= total / 3, f"{name}: {judged:g} of {total:g} autograded points are judgement"
+
+
+def test_a_question_listed_twice_in_wrong_answers_is_refused(tmp_path):
+    """Plain YAML would keep only the second list, and the first would never be checked."""
+    path = tmp_path / "wrong-answers.yml"
+    path.write_text("q1:\n  - why: a\n    code: x = 1\nq1:\n  - why: b\n    code: x = 2\n")
+    with pytest.raises(ValueError, match="q1 listed more than once"):
+        load_wrong_answers(path)
