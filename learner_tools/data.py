@@ -137,14 +137,38 @@ def _check_and_convert(path: Path, raw: pd.DataFrame, field: dict) -> pd.Series:
     return series
 
 
+def _file_key(path: Path) -> tuple:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path), None)
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _load_checked(name: str, folder: str, _files: tuple) -> pd.DataFrame:
+    return _read_and_check(name, Path(folder))
+
+
 def load_dataset(name: str, folder: str | Path | None = None) -> pd.DataFrame:
     """Load one dataset by its name in the data dictionary, typed and checked.
 
     Text becomes pandas' ``string`` type, whole numbers ``Int64`` (which can hold missing
     values), coded fields with a fixed list of values become categories. Blank cells are
     missing values; codes such as "NA" and "ND" stay as text for the learner to handle.
+
+    A table already read and checked is kept in memory, keyed by its file's path, size and
+    modification time, and each call returns a fresh copy: an assignment's checks load the
+    same small tables many times, and a changed file is always read again.
     """
-    folder = Path(folder) if folder is not None else data_dir()
+    folder = (Path(folder) if folder is not None else data_dir()).resolve()
+    resource = _resource(name, folder)
+    files = (_file_key(folder / DICTIONARY), _file_key(folder / resource["path"]))
+    return _load_checked(name, str(folder), files).copy()
+
+
+def _read_and_check(name: str, folder: Path) -> pd.DataFrame:
+    """Read one dataset's file and check it against the dictionary (no cache)."""
     resource = _resource(name, folder)
     path = folder / resource["path"]
     if not path.is_file():
@@ -185,12 +209,19 @@ def load_service_inventory(clean: bool = False) -> pd.DataFrame:
     The cleaning steps are those taught in the lesson on loading and cleaning data; see
     :func:`learner_tools.cleaning.clean_service_inventory`.
     """
-    raw = load_dataset("service_inventory")
     if not clean:
-        return raw
+        return load_dataset("service_inventory")
+    folder = data_dir().resolve()
+    resource = _resource("service_inventory", folder)
+    files = (_file_key(folder / DICTIONARY), _file_key(folder / resource["path"]))
+    return _clean_inventory(str(folder), files).copy()
+
+
+@lru_cache(maxsize=4)
+def _clean_inventory(folder: str, _files: tuple) -> pd.DataFrame:
     from learner_tools.cleaning import clean_service_inventory
 
-    return clean_service_inventory(raw)
+    return clean_service_inventory(load_dataset("service_inventory", folder))
 
 
 def load_service_transactions() -> pd.DataFrame:

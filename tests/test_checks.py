@@ -65,3 +65,20 @@ def test_wilson_interval_matches_known_values():
     assert np.allclose([low, high], [0.4902, 0.9433], atol=1e-4)
     low, high = wilson_interval(np.array([0, 30]), np.array([30, 30]))
     assert low[0] == 0 and high[1] == 1 and 0 < high[0] < 0.12
+
+
+def test_in_a_kernel_a_check_shows_one_sentence():
+    """The formatters are registered by class name, so they must still match otter's objects
+    in a real Jupyter kernel (without importing otter in short_check_messages)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(
+        "import learner_tools as lt\nlt.short_check_messages()\n"
+        "from otter.test_files.ok_test import OKTestFile\n"
+        f"tf = OKTestFile.from_spec({SPEC!r})\nrate = ...\ntf.run(globals())\ntf")]
+    NotebookClient(notebook, kernel_name="python3", timeout=120).execute()
+    shown = notebook.cells[0].outputs[0]["data"]
+    assert "q1: Not answered yet" in shown["text/html"] and "Trying" not in shown["text/html"]
+    assert shown["text/plain"].startswith("❌ q1: Not answered yet")
