@@ -149,16 +149,12 @@ class AutograderTests:
         import numpy as np
 
         namespace = decode_namespace(payload)
-        try:
-            printing = np.printoptions(**safe_print_options(print_options))
-            printing.__enter__()
-        except (TypeError, ValueError):
-            printing = contextlib.nullcontext()
-            printing.__enter__()
-        try:
+        with contextlib.ExitStack() as printing:
+            try:
+                printing.enter_context(np.printoptions(**safe_print_options(print_options)))
+            except (TypeError, ValueError):  # an option numpy refuses stays at its default
+                pass
             return self._run_tests(namespace)
-        finally:
-            printing.__exit__(None, None, None)
 
     def _run_tests(self, namespace: dict) -> dict[str, QuestionResult]:
         results = {}

@@ -145,6 +145,12 @@ def _file_key(path: Path) -> tuple:
     return (str(path), stat.st_mtime_ns, stat.st_size)
 
 
+def _files_of(name: str, folder: Path) -> tuple:
+    """The cache key of a dataset: its dictionary's and its file's path, size and time."""
+    resource = _resource(name, folder)
+    return (_file_key(folder / DICTIONARY), _file_key(folder / resource["path"]))
+
+
 @lru_cache(maxsize=16)
 def _load_checked(name: str, folder: str, _files: tuple) -> pd.DataFrame:
     return _read_and_check(name, Path(folder))
@@ -162,9 +168,7 @@ def load_dataset(name: str, folder: str | Path | None = None) -> pd.DataFrame:
     same small tables many times, and a changed file is always read again.
     """
     folder = (Path(folder) if folder is not None else data_dir()).resolve()
-    resource = _resource(name, folder)
-    files = (_file_key(folder / DICTIONARY), _file_key(folder / resource["path"]))
-    return _load_checked(name, str(folder), files).copy()
+    return _load_checked(name, str(folder), _files_of(name, folder)).copy()
 
 
 def _read_and_check(name: str, folder: Path) -> pd.DataFrame:
@@ -212,9 +216,7 @@ def load_service_inventory(clean: bool = False) -> pd.DataFrame:
     if not clean:
         return load_dataset("service_inventory")
     folder = data_dir().resolve()
-    resource = _resource("service_inventory", folder)
-    files = (_file_key(folder / DICTIONARY), _file_key(folder / resource["path"]))
-    return _clean_inventory(str(folder), files).copy()
+    return _clean_inventory(str(folder), _files_of("service_inventory", folder)).copy()
 
 
 @lru_cache(maxsize=4)
