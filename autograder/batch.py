@@ -9,6 +9,7 @@ gets a status and a reason; the batch goes on.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import multiprocessing
 import os
@@ -19,16 +20,20 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
 from autograder.gradebook import RETRY_STATUSES, Gradebook, QuestionScore, SubmissionResult
-from autograder.otter_compat import seeded_cells
-from autograder.sandbox import Execution, Limits, execute, prepare_worker
-from autograder.scoring import AutograderTests, QuestionResult
+from autograder.otter_compat import is_otter_cell, seeded_cells
+from autograder.sandbox import Execution, Limits, execute_and_score, prepare_worker
+from autograder.scoring import AutograderTests, QuestionResult, results_from_data
 from autograder.tempfiles import make_temp_dir
 
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
+# The build or export timestamp otter puts in its zips' names.
+OTTER_TIMESTAMP = r"_\d{4}_\d\d_\d\dT\d\d_\d\d_\d\d(_\d+)?"
+# What otter's export cell adds to a student's zip besides the notebook and the student's files.
+EXPORT_BOOKKEEPING = {"__zip_filename__", ".OTTER_LOG"}
 
 
 @dataclass
@@ -37,9 +42,29 @@ class Submission:
     sha256: str
     cells: list[str] | None  # None when the file is not a notebook we can run
     problem: str = ""
+    # Files handed in with the notebook (an otter export zip's student files), by path
+    # relative to the notebook: placed beside it, under the assignment's support files.
+    files: dict[str, bytes] = field(default_factory=dict)
+    # For each code cell, whether an error there is expected and not the student's to hear
+    # of: otter's own cells, and cells tagged ``raises-exception`` (a deliberate demonstration).
+    quiet: list[bool] = field(default_factory=list)
 
 
-def _read_submission(name: str, data: bytes, expected_assignment: str | None) -> Submission:
+def _ignored_by_otter(cell: dict) -> bool:
+    """Otter's grading leaves out cells tagged ``otter_ignore`` or with ``otter.ignore`` set
+    in their metadata (``GradingPreprocessor.filter_ignored_cells``)."""
+    metadata = cell.get("metadata")
+    if not isinstance(metadata, dict):
+        return False
+    tags = metadata.get("tags")
+    otter = metadata.get("otter")
+    return (isinstance(tags, list) and "otter_ignore" in tags) or (
+        isinstance(otter, dict) and bool(otter.get("ignore", False)))
+
+
+def _read_submission(name: str, data: bytes, expected_assignment: str | None,
+                     file_name: str | None = None) -> Submission:
+    """A notebook file; ``file_name`` is its name as handed in (by default, ``name``'s)."""
     digest = hashlib.sha256(data).hexdigest()
     if len(data) > MAX_NOTEBOOK_BYTES:
         return Submission(name, digest, None, f"file is larger than "
@@ -58,31 +83,138 @@ def _read_submission(name: str, data: bytes, expected_assignment: str | None) ->
     if expected_assignment and submitted_for and submitted_for != expected_assignment:
         return Submission(name, digest, None, f"this notebook is for assignment "
                           f"{submitted_for!r}, not {expected_assignment!r}")
-    cells = []
+    cells, quiet = [], []
     for cell in notebook["cells"]:
-        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+        if isinstance(cell, dict) and cell.get("cell_type") == "code" and \
+                not _ignored_by_otter(cell):
             source = cell.get("source", "")
             source = "".join(source) if isinstance(source, list) else source
             if not isinstance(source, str):
                 return Submission(name, digest, None, "not a notebook: a cell's source is "
                                   "not text")
             cells.append(source)
-    return Submission(name, digest, cells)
+            tags = (cell.get("metadata") or {}).get("tags") if isinstance(
+                cell.get("metadata"), dict) else None
+            quiet.append(is_otter_cell(source) or (isinstance(tags, list)
+                                                   and "raises-exception" in tags))
+    # The notebook itself is in its folder, under its own name, as in otter's grading run:
+    # ``otter.Notebook("hw01.ipynb")`` works only if it finds that file.
+    return Submission(name, digest, cells, files={PurePosixPath(file_name or name).name: data},
+                      quiet=quiet)
+
+
+def _is_notebook(name: str) -> bool:
+    return name.endswith(".ipynb") and "__MACOSX" not in name and \
+        ".ipynb_checkpoints" not in name
+
+
+def _notebooks_in(archive: zipfile.ZipFile) -> list[str]:
+    return [n for n in archive.namelist() if _is_notebook(n)]
+
+
+def is_export_zip(archive: zipfile.ZipFile) -> bool:
+    """Whether a zip is one student's submission as otter's export cell makes it (one notebook,
+    with otter's bookkeeping), rather than a class's notebooks or an autograder zip."""
+    names = set(archive.namelist())
+    return len(_notebooks_in(archive)) == 1 and bool(names & EXPORT_BOOKKEEPING)
+
+
+def _is_autograder_zip(archive: zipfile.ZipFile) -> bool:
+    names = set(archive.namelist())
+    return "otter_config.json" in names or "run_autograder" in names
+
+
+def _read_export_zip(name: str, data: bytes, expected_assignment: str | None) -> Submission:
+    """One student's otter submission zip: its notebook, and the files handed in with it."""
+    digest = hashlib.sha256(data).hexdigest()
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        return Submission(name, digest, None, f"file is larger than "
+                          f"{MAX_NOTEBOOK_BYTES // 2**20} MB")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            notebooks = _notebooks_in(archive)
+            if len(notebooks) != 1:
+                return Submission(name, digest, None, f"the zip holds {len(notebooks)} "
+                                  "notebooks; an otter submission zip holds exactly one")
+            [notebook] = notebooks
+            home = PurePosixPath(notebook).parent
+            files, total = {}, 0
+            for info in archive.infolist():
+                member = PurePosixPath(info.filename)
+                if info.is_dir() or info.filename == notebook or "__MACOSX" in member.parts \
+                        or member.name in EXPORT_BOOKKEEPING:
+                    continue
+                if member.is_absolute() or ".." in member.parts or \
+                        home not in [member.parent, *member.parent.parents]:
+                    continue  # nothing is placed outside the notebook's own folder
+                total += info.file_size
+                if total > MAX_NOTEBOOK_BYTES:
+                    return Submission(name, digest, None, "the files in the zip come to more "
+                                      f"than {MAX_NOTEBOOK_BYTES // 2**20} MB")
+                files[str(member.relative_to(home))] = archive.read(info)
+            submission = _read_submission(name, archive.read(notebook), expected_assignment,
+                                          file_name=notebook)
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        return Submission(name, digest, None, f"not a readable zip file ({str(error)[:120]})")
+    submission.sha256 = digest
+    submission.files = files | submission.files
+    return submission
+
+
+def _read_any(name: str, data: bytes, expected_assignment: str | None) -> Submission | None:
+    """A notebook, or a student's export zip; None for a zip that is no submission (an
+    autograder zip left beside the submissions)."""
+    if not name.endswith(".zip"):
+        return _read_submission(name, data, expected_assignment)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if _is_autograder_zip(archive):
+                return None
+    except zipfile.BadZipFile:
+        pass
+    return _read_export_zip(name, data, expected_assignment)
+
+
+def submission_names(paths: list[str]) -> dict[str, str]:
+    """Each file's submission name: its path, with otter's export timestamp taken out of a
+    zip's name (``alice/hw01_2026_12_01T09_30_00_123456.zip`` is ``alice/hw01.zip``) unless
+    two files would then share a name."""
+    def short(path: str) -> str:
+        if not path.endswith(".zip"):
+            return path
+        return re.sub(OTTER_TIMESTAMP + r"\.zip$", ".zip", path)
+
+    shortened = [short(p) for p in paths]
+    return {p: (s if shortened.count(s) == 1 else p) for p, s in zip(paths, shortened,
+                                                                        strict=True)}
 
 
 @contextmanager
 def open_submissions(path: Path, expected_assignment: str | None) -> Iterator[list[Submission]]:
-    """The .ipynb files in a folder (recursively) or in a zip file, sorted by name."""
+    """The submissions in a folder (recursively) or a zip file, sorted by name: notebooks, and
+    students' otter export zips (notebook plus student files), mixed as they come. A zip
+    given alone is one student's submission if otter's export cell made it, else a class's."""
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-        yield [_read_submission(str(p.relative_to(path)), p.read_bytes(), expected_assignment)
-               for p in files]
+        files = sorted(str(p.relative_to(path)) for p in path.rglob("*")
+                       if p.is_file() and p.suffix in (".ipynb", ".zip")
+                       and (p.suffix == ".zip" or _is_notebook(str(p))))
+        names = submission_names(files)
+        found = [_read_any(names[f], (path / f).read_bytes(), expected_assignment)
+                 for f in files]
+        yield sorted((s for s in found if s is not None), key=lambda s: s.name)
     elif zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
-            names = sorted(n for n in archive.namelist() if n.endswith(".ipynb")
-                           and "__MACOSX" not in n and ".ipynb_checkpoints" not in n)
-            yield [_read_submission(n, archive.read(n), expected_assignment) for n in names]
+            if is_export_zip(archive):
+                name = submission_names([path.name])[path.name]
+                yield [_read_export_zip(name, path.read_bytes(), expected_assignment)]
+                return
+            members = sorted(n for n in archive.namelist()
+                             if _is_notebook(n) or (n.endswith(".zip") and "__MACOSX" not in n))
+            names = submission_names(members)
+            found = [_read_any(names[n], archive.read(n), expected_assignment)
+                     for n in members]
+            yield sorted((s for s in found if s is not None), key=lambda s: s.name)
     else:
         raise FileNotFoundError(f"{path} is neither a folder nor a zip file of submissions")
 
@@ -108,14 +240,15 @@ def _question_scores(results: dict[str, QuestionResult]) -> list[QuestionScore]:
 
 def _result(submission: Submission, tests: AutograderTests, execution: Execution | None,
             status: str = "", reason: str = "") -> SubmissionResult:
-    if execution is not None and execution.payload is not None:
+    scored = tests.zero()
+    if execution is not None and execution.results is not None:
         try:
-            scored = tests.score(execution.payload, execution.print_options)
-        except Exception as error:  # noqa: BLE001 - a grader fault is recorded, not raised
+            scored = results_from_data(execution.results)
+            if set(scored) != set(tests.questions):
+                raise ValueError("the scorer's questions are not the assignment's")
+        except (KeyError, TypeError, ValueError) as error:
             execution = Execution("error", f"scoring failed: {type(error).__name__}: {error}")
             scored = tests.zero()
-    else:
-        scored = tests.zero()
     if execution is not None:
         status, reason = execution.status, execution.reason
     return SubmissionResult(
@@ -172,9 +305,12 @@ def grade_submissions(
         # Folders that hold grading files are hidden from the sandbox where the system allows.
         hidden = tuple(sorted({tests.zip_path.resolve().parent, tests.zip_path.resolve(),
                                *gradebook.files(), *hidden_paths}))
-        pending = {pool.submit(execute, seeded_cells(s.cells, tests.seed, tests.seed_variable),
-                               tests.support_dir, limits, hidden): s
-                   for s in runnable}
+        pending = {}
+        for s in runnable:
+            cells = seeded_cells(s.cells, tests.seed, tests.seed_variable)
+            quiet = [True] * (len(cells) - len(s.cells)) + s.quiet  # otter's seeding cell
+            pending[pool.submit(execute_and_score, cells, tests.support_dir, limits, hidden,
+                                tests.zip_path, s.files, quiet)] = s
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
@@ -197,8 +333,7 @@ def zip_stem_name(path: Path) -> str:
     """An assignment's name from its zip's file name, without otter's ``-autograder`` suffix
     and build timestamp (``proj03-autograder_2026_12_01T06_05_11_123456.zip`` is ``proj03``),
     so that a rebuilt zip grades into the same gradebook entry."""
-    return re.sub(r"-autograder(_\d{4}_\d\d_\d\dT\d\d_\d\d_\d\d(_\d+)?)?$", "",
-                  Path(path).stem)
+    return re.sub(rf"-autograder({OTTER_TIMESTAMP})?$", "", Path(path).stem)
 
 
 @contextmanager

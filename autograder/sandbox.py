@@ -36,7 +36,7 @@ from pathlib import Path
 
 import psutil
 
-from autograder.otter_compat import is_otter_cell, safe_print_options
+from autograder.otter_compat import safe_print_options
 from autograder.tempfiles import PREFIX, make_temp_dir
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -64,6 +64,10 @@ class Execution:
     peak_memory_mb: float = 0.0
     cell_errors: list[str] = field(default_factory=list)
     print_options: dict = field(default_factory=dict)  # numpy's, as the notebook left them
+    display_options: dict = field(default_factory=dict)  # pandas' display.*, likewise
+    modules: list = field(default_factory=list)  # the library submodules the notebook loaded
+    checked: dict = field(default_factory=dict)  # question -> the answers at its last check
+    results: dict | None = None  # question results as data, when scored in the worker
 
 
 def prepare_worker() -> None:
@@ -75,6 +79,7 @@ def prepare_worker() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401
     import numpy  # noqa: F401
+    import otter.test_files  # noqa: F401 - for the scorer processes forked from this worker
     import pandas  # noqa: F401
 
     import learner_tools
@@ -107,14 +112,16 @@ def _kernel_like_shell_class():
         def enable_gui(self, gui=None):
             return None
 
+        # Nobody sees a sandbox's output, and formatting a traceback costs IPython tens of
+        # milliseconds: a notebook whose otter cells fail (renamed, as under otter) would pay
+        # it at every check. The error itself is still recorded from the cell's result.
+        def showtraceback(self, *args, **kwargs):
+            return None
+
+        def showsyntaxerror(self, *args, **kwargs):
+            return None
+
     return KernelLikeShell
-
-
-class _Grader:
-    """Stands in for ``otter.Notebook`` in a sandbox: checks do nothing during grading."""
-
-    def __getattr__(self, _name):
-        return lambda *args, **kwargs: None
 
 
 CLONE_NEWNS = 0x00020000
@@ -211,21 +218,22 @@ def _virtual_memory_bytes() -> int:
     return 0
 
 
-def _child(cells: list[str], sandbox: Path, limits: Limits, write_fd: int,
-           hidden: list[Path]) -> None:
-    """Runs in the forked child. Never returns."""
+def _child(cells: list[str], sandbox: Path, limits: Limits, sock_fd: int,
+           hidden: list[Path], quiet: list[bool]) -> None:
+    """Runs in the forked child: the notebook, then answers for the tests. Never returns."""
     status = 0
+    channel = None
     try:
-        # Close every descriptor inherited from the worker but our own pipe, so the submission
-        # cannot write into the worker's channel to the grader.
-        os.closerange(3, write_fd)
-        os.closerange(write_fd + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+        # Close every descriptor inherited from the worker but our own socket, so the
+        # submission cannot write into the worker's channel to the grader.
+        os.closerange(3, sock_fd)
+        os.closerange(sock_fd + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
         os.setsid()
         address_space = _virtual_memory_bytes() + limits.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
         output = limits.output_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_FSIZE, (output, output))
-        cpu = int(limits.timeout_s) + 5
+        cpu = 2 * int(limits.timeout_s) + 5  # the notebook's time, then the tests' calls
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         for variable, folder in (("HOME", ""), ("IPYTHONDIR", ".ipython"),
@@ -238,39 +246,67 @@ def _child(cells: list[str], sandbox: Path, limits: Limits, write_fd: int,
             os.dup2(devnull, fd)
 
         import builtins
+        import socket
 
+        import otter
+        import otter.check.notebook
         from traitlets.config import Config
 
-        from autograder.otter_compat import numpy_print_options
-        from autograder.values import encode_namespace
+        from autograder.channel import Channel
+        from autograder.object_server import AnswerEncoder, HandleTable, serve
+        from autograder.otter_compat import (
+            loaded_library_modules,
+            notebook_stand_in,
+            numpy_print_options,
+            pandas_display_options,
+        )
 
+        channel = Channel(socket.socket(fileno=sock_fd))
         config = Config()
         config.HistoryManager.enabled = False  # nothing to keep, nothing to write
         shell = _kernel_like_shell_class().instance(config=config)
-        shell.user_ns["grader"] = _Grader()
+        # What the shell itself put in the namespace is not the notebook's answers.
+        from_shell = {name: id(value) for name, value in shell.user_ns.items()}
+        table, checked = HandleTable(), {}
+        encoder = AnswerEncoder(table)
+
+        def answers() -> dict:
+            return {name: value for name, value in shell.user_ns.items()
+                    if from_shell.get(name) != id(value) and not isinstance(value, stand_in)}
+
+        def record(question: str) -> None:  # grader.check("q1"): keep the answers as they are
+            if len(checked) < 1000:
+                checked[question] = encoder.namespace(answers())
+
+        stand_in = notebook_stand_in(record)
+        otter.Notebook = otter.check.notebook.Notebook = stand_in
+        import sys
+
+        sys.path.insert(0, "")  # as in a Jupyter kernel: the notebook's folder is importable
         original_builtins = dict(builtins.__dict__)
         errors, memory_error = [], False
         for number, source in enumerate(cells, start=1):
-            if is_otter_cell(source):
-                continue
             result = shell.run_cell(source, store_history=False)
             error = result.error_in_exec or result.error_before_exec
             if error is not None:
                 memory_error |= isinstance(error, MemoryError)
-                errors.append(f"code cell {number}: {type(error).__name__}: {error}"[:300])
+                if not (number <= len(quiet) and quiet[number - 1]):
+                    errors.append(f"code cell {number}: {type(error).__name__}: {error}"[:300])
         # Undo any patching of builtins, so the answers are read the same way for everyone.
         builtins.__dict__.clear()
         builtins.__dict__.update(original_builtins)
-        message = json.dumps({"namespace": encode_namespace(shell.user_ns),
-                              "errors": errors, "memory_error": memory_error,
-                              "print_options": numpy_print_options()}).encode()
-        view = memoryview(message)
-        while view:
-            view = view[os.write(write_fd, view):]
+        final = encoder.namespace(answers())
+        channel.send({"namespace": final | {"values": encoder.values}, "checked": checked,
+                      "errors": errors, "memory_error": memory_error,
+                      "print_options": numpy_print_options(),
+                      "display_options": pandas_display_options(),
+                      "modules": loaded_library_modules()})
+        serve(channel, table)
     except BaseException as error:  # noqa: BLE001 - whatever happens, the child exits here
         status = 70
         try:  # tell the worker what went wrong in the grader's own set-up
-            os.write(write_fd, json.dumps({"internal_error": repr(error)[:500]}).encode())
+            if channel is not None:
+                channel.send({"internal_error": repr(error)[:500]})
         except Exception:  # noqa: BLE001
             pass
     finally:
@@ -294,96 +330,241 @@ def _kill_new_descendants(before: set[int]) -> None:
         psutil.wait_procs(leftovers, timeout=2)
 
 
-def execute(cells: list[str], support_dir: Path | None, limits: Limits,
-            hidden: tuple[Path, ...] = ()) -> Execution:
-    """Run a notebook's code cells in a sandbox and return its data, or why there is none."""
+@dataclass
+class _Run:
+    """A submission's sandbox process, from its start until it is stopped."""
+
+    pid: int
+    channel: object  # autograder.channel.Channel, the worker's end
+    sandbox: Path
+    before: set[int]
+    start: float
+    exit_status: int | None = None
+    peak_memory_mb: float = 0.0
+
+
+def _place_files(sandbox: Path, files: dict[str, bytes]) -> None:
+    """Write a student's handed-in files into the sandbox (never outside it)."""
+    for relative, data in files.items():
+        target = (sandbox / relative).resolve()
+        if sandbox.resolve() not in target.parents:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def _launch(cells: list[str], support_dir: Path | None, limits: Limits,
+            hidden: tuple[Path, ...], files: dict[str, bytes] | None = None,
+            quiet: list[bool] | None = None) -> _Run:
+    import socket
+
+    from autograder.channel import Channel
+
     sandbox = make_temp_dir("sandbox")
     before = {p.pid for p in psutil.Process().children(recursive=True)}
-    start = time.monotonic()
-    pid = -1
-    read_fd = -1
-    try:
-        if support_dir is not None:
-            shutil.copytree(support_dir, sandbox, dirs_exist_ok=True)
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(read_fd)
-            _child(cells, sandbox, limits, write_fd, [Path(p) for p in hidden])
-        os.close(write_fd)
-        data, wait_status, usage, timed_out = _collect(pid, read_fd, start + limits.timeout_s)
-        duration = time.monotonic() - start
-        peak_mb = usage.ru_maxrss / 1024
-        if timed_out:
-            return Execution("timeout", f"still running after {limits.timeout_s:g} s; stopped",
-                             None, duration, peak_mb)
-        exit_code = os.waitstatus_to_exitcode(wait_status)
+    # As otter run does: the student's files first, then the assignment's support files,
+    # which win where both have a file of the same name.
+    _place_files(sandbox, files or {})
+    if support_dir is not None:
+        shutil.copytree(support_dir, sandbox, dirs_exist_ok=True)
+    ours, theirs = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:
+        ours.close()
+        _child(cells, sandbox, limits, theirs.detach(), [Path(p) for p in hidden],
+               quiet or [])
+    theirs.close()
+    return _Run(pid, Channel(ours), sandbox, before, time.monotonic())
+
+
+def _reap(run: _Run, block: bool) -> bool:
+    """Collect the sandbox process's exit, if it has exited; True when it has."""
+    if run.exit_status is not None:
+        return True
+    done, wait_status, usage = os.wait4(run.pid, 0 if block else os.WNOHANG)
+    if not done:
+        return False
+    run.exit_status = os.waitstatus_to_exitcode(wait_status)
+    run.peak_memory_mb = usage.ru_maxrss / 1024
+    return True
+
+
+def _first_message(run: _Run, limits: Limits) -> Execution:
+    """Wait for the notebook to finish (the sandbox's first message) or for it to fail."""
+    from autograder.channel import ChannelClosed, ChannelTimeout
+
+    deadline = run.start + limits.timeout_s
+    message = None
+    while message is None:
         try:
-            message = json.loads(data.decode("utf-8"))
-            if isinstance(message, dict) and "internal_error" in message and exit_code == 70:
-                return Execution("error", f"the sandbox could not start: "
-                                 f"{message['internal_error']}", None, duration, peak_mb)
-            payload = message["namespace"]
-            errors = [str(e) for e in message["errors"]][:50]
-            memory_error = bool(message["memory_error"])
-            print_options = safe_print_options(message.get("print_options"))
-            if not isinstance(payload, str):
-                raise TypeError("namespace is not text")
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-            if exit_code == -signal.SIGXCPU:
-                return Execution("timeout", "used more CPU time than allowed; stopped", None,
-                                 duration, peak_mb)
-            how = f"signal {-exit_code}" if exit_code < 0 else f"exit code {exit_code}"
-            return Execution("crashed", f"the notebook ended its own process ({how}) before "
-                             "finishing; nothing could be graded", None, duration, peak_mb)
-        if memory_error:
-            return Execution("memory-limit", f"a cell needed more than {limits.memory_mb} MB "
-                             "and failed; graded on what the notebook produced", payload,
-                             duration, peak_mb, errors, print_options)
-        reason = f"{len(errors)} cell(s) raised an error: {errors[0]}" if errors else ""
-        return Execution("completed", reason, payload, duration, peak_mb, errors, print_options)
+            message = run.channel.receive(min(deadline, time.monotonic() + 0.05))
+        except ChannelTimeout:
+            if _reap(run, block=False):  # it ended without a word: read what it left
+                try:
+                    message = run.channel.receive(time.monotonic() + 0.2)
+                except (ChannelTimeout, ChannelClosed):
+                    break
+            elif time.monotonic() > deadline:
+                return Execution("timeout", f"still running after {limits.timeout_s:g} s; "
+                                 "stopped", None, time.monotonic() - run.start)
+        except ChannelClosed:
+            break
+    duration = time.monotonic() - run.start
+    try:
+        if isinstance(message, dict) and "internal_error" in message:
+            return Execution("error", f"the sandbox could not start: "
+                             f"{message['internal_error']}", None, duration)
+        payload = message["namespace"]
+        errors = [str(e) for e in message["errors"]][:50]
+        memory_error = bool(message["memory_error"])
+        print_options = safe_print_options(message.get("print_options"))
+        display_options = message.get("display_options")
+        display_options = display_options if isinstance(display_options, dict) else {}
+        modules = message.get("modules") if isinstance(message.get("modules"), list) else []
+        checked = message.get("checked") if isinstance(message.get("checked"), dict) else {}
+        if not isinstance(payload, dict):
+            raise TypeError("namespace is not an object")
+    except (KeyError, TypeError):
+        _reap(run, block=True)
+        if run.exit_status == -signal.SIGXCPU:
+            return Execution("timeout", "used more CPU time than allowed; stopped", None,
+                             duration)
+        how = (f"signal {-run.exit_status}" if run.exit_status < 0
+               else f"exit code {run.exit_status}")
+        return Execution("crashed", f"the notebook ended its own process ({how}) before "
+                         "finishing; nothing could be graded", None, duration)
+    if memory_error:
+        return Execution("memory-limit", f"a cell needed more than {limits.memory_mb} MB "
+                         "and failed; graded on what the notebook produced", payload,
+                         duration, 0.0, errors, print_options, display_options, modules,
+                         checked)
+    reason = f"{len(errors)} cell(s) raised an error: {errors[0]}" if errors else ""
+    return Execution("completed", reason, payload, duration, 0.0, errors, print_options,
+                     display_options, modules, checked)
+
+
+def _stop(run: _Run) -> float:
+    """Stop the sandbox and everything it started; remove its folder. Its peak memory (MB)."""
+    try:
+        run.channel.close()
+        try:
+            os.killpg(run.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        _reap(run, block=True)
     finally:
-        if read_fd >= 0:
+        _kill_new_descendants(run.before)
+        shutil.rmtree(run.sandbox, ignore_errors=True)
+    return run.peak_memory_mb
+
+
+def execute(cells: list[str], support_dir: Path | None, limits: Limits,
+            hidden: tuple[Path, ...] = ()) -> Execution:
+    """Run a notebook's code cells in a sandbox and return its data, or why there is none.
+
+    Objects that are not data stay in the sandbox and are lost when it stops here; to grade
+    with them, use :func:`execute_and_score`."""
+    run = _launch(cells, support_dir, limits, hidden)
+    try:
+        execution = _first_message(run, limits)
+    finally:
+        peak = _stop(run)
+    execution.peak_memory_mb = peak
+    return execution
+
+
+def execute_and_score(cells: list[str], support_dir: Path | None, limits: Limits,
+                      hidden: tuple[Path, ...], autograder_zip: Path,
+                      files: dict[str, bytes] | None = None,
+                      quiet: list[bool] | None = None) -> Execution:
+    """Run a notebook in a sandbox, then score it with the zip's tests while its objects can
+    still be used (through :mod:`autograder.proxies`).
+
+    ``files`` are placed beside the notebook (the notebook's own file among them); an error in
+    a cell marked in ``quiet`` is not reported. The tests run in a scorer process forked from
+    this worker once the notebook has finished:
+    the worker never reads the tests, so no sandbox (forked from it) can find them in memory,
+    and the scorer is not the sandbox, so nothing the submission did can reach them.
+    ``Execution.results`` holds the question results as data.
+    """
+    run = _launch(cells, support_dir, limits, hidden, files, quiet)
+    try:
+        execution = _first_message(run, limits)
+        if execution.payload is not None:
+            execution.results, problem = _score_in_scorer(run, execution, autograder_zip,
+                                                          support_dir, limits)
+            if problem:
+                execution.status, execution.reason = "error", problem
+            execution.payload = None
+    finally:
+        peak = _stop(run)
+    execution.peak_memory_mb = peak
+    return execution
+
+
+def _score_in_scorer(run: _Run, execution: Execution, autograder_zip: Path,
+                     support_dir: Path | None, limits: Limits) -> tuple[dict | None, str]:
+    """(question results as data, or None; what went wrong, or "")."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the scorer
+        status = 0
+        try:
             os.close(read_fd)
-        if pid > 0:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        _kill_new_descendants(before)
-        shutil.rmtree(sandbox, ignore_errors=True)
+            reply = {"results": _score(run, execution, autograder_zip, support_dir, limits)}
+        except BaseException as error:  # noqa: BLE001 - reported to the worker
+            status, reply = 1, {"problem": f"scoring failed: {type(error).__name__}: "
+                                           f"{str(error)[:300]}"}
+        try:
+            view = memoryview(json.dumps(reply).encode())
+            while view:
+                view = view[os.write(write_fd, view):]
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    chunks, deadline = [], time.monotonic() + limits.timeout_s + 60
+    try:
+        while True:
+            ready, _, _ = select.select([read_fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                return None, "the tests did not finish in time; stopped"
+            chunk = os.read(read_fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_fd)
+        os.waitpid(pid, 0)
+    try:
+        reply = json.loads(b"".join(chunks).decode("utf-8"))
+    except ValueError:
+        return None, "scoring failed: the scorer stopped without a result"
+    return reply.get("results"), reply.get("problem", "")
 
 
-MAX_MESSAGE = 512 * 1024 * 1024
+def _score(run: _Run, execution: Execution, autograder_zip: Path, support_dir: Path | None,
+           limits: Limits) -> dict:
+    """In the scorer: read the tests, rebuild the namespace with proxies, run the tests."""
+    import sys
 
+    from autograder.otter_compat import import_library_modules
+    from autograder.proxies import Session, decode_namespace
+    from autograder.scoring import AutograderTests, results_to_data
 
-def _collect(pid: int, read_fd: int, deadline: float):
-    """Read the child's message while waiting for it to exit, or kill it at the deadline."""
-    chunks, size, pipe_open = [], 0, True
-    while True:
-        if pipe_open:
-            ready, _, _ = select.select([read_fd], [], [], 0.05)
-            if ready:
-                chunk = os.read(read_fd, 1 << 20)
-                pipe_open = bool(chunk)
-                size += len(chunk)
-                if size <= MAX_MESSAGE:
-                    chunks.append(chunk)
-        else:
-            time.sleep(0.01)
-        done, wait_status, usage = os.wait4(pid, os.WNOHANG)
-        if done:
-            os.set_blocking(read_fd, False)
-            try:  # what the child wrote just before exiting
-                while chunk := os.read(read_fd, 1 << 20):
-                    chunks.append(chunk)
-            except BlockingIOError:
-                pass
-            return b"".join(chunks), wait_status, usage, False
-        if time.monotonic() > deadline:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            _, wait_status, usage = os.wait4(pid, 0)
-            return b"", wait_status, usage, True
+    tests = AutograderTests(autograder_zip, support_files=False)
+    # As otter does, the tests run beside the assignment's support files (a helper module of
+    # the instructor's, say); the sandbox's folder, which the student wrote, is never used.
+    sys.path[:] = [p for p in sys.path if p not in ("", ".")]
+    if support_dir is not None:
+        os.chdir(support_dir)
+        sys.path.insert(0, str(support_dir))
+    import_library_modules(execution.modules)
+    session = Session(run.channel, time.monotonic() + limits.timeout_s)
+    values, decoded = execution.payload.get("values"), {}
+    namespace = decode_namespace(execution.payload, session, values, decoded)
+    at_checks = {question: decode_namespace(answers, session, values, decoded)
+                 for question, answers in execution.checked.items()
+                 if question in tests.questions}
+    return results_to_data(tests.score_namespace(namespace, execution.print_options,
+                                                 execution.display_options, at_checks))

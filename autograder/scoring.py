@@ -17,9 +17,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.otter_compat import safe_print_options
+from autograder.otter_compat import safe_display_options, safe_print_options
+from autograder.proxies import decode_namespace
 from autograder.tempfiles import make_temp_dir
-from autograder.values import decode_namespace
 from learner_tools.checks import advice_from_output
 
 # Files in an otter autograder zip that belong to the grading machinery, not to students.
@@ -60,19 +60,45 @@ def _hint(outcome) -> str:
     return authored or advice_from_output(outcome.message or "")
 
 
+def _read_test_file(path: Path, config, zip_path: Path):
+    """One of the zip's test files, as otter reads it; an OK-format file from an otter older
+    than version 3 (which did not write ``OK_FORMAT = True``) is read as the OK test it is."""
+    from otter.test_files import create_test_file
+    from otter.test_files.ok_test import OKTestFile
+
+    try:
+        return create_test_file(str(path), config)
+    except RuntimeError as error:
+        if "OK_FORMAT" not in str(error):
+            raise
+        env: dict = {}
+        try:
+            exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), env)  # noqa: S102
+        except Exception as failure:  # noqa: BLE001
+            raise ValueError(f"{zip_path}: tests/{path.name} cannot be read ({failure})") \
+                from None
+        if isinstance(env.get("test"), dict) and "suites" in env["test"]:
+            return OKTestFile.from_file(str(path))
+        raise ValueError(f"{zip_path}: tests/{path.name} is neither an OK-format test (a "
+                         "`test` dictionary with `suites`) nor sets OK_FORMAT; rebuild the "
+                         "assignment with otter assign") from None
+
+
 class AutograderTests:
     """The tests and support files of one otter autograder zip."""
 
-    def __init__(self, autograder_zip: Path) -> None:
+    def __init__(self, autograder_zip: Path, *, support_files: bool = True) -> None:
+        """Read the zip's tests (and, with ``support_files``, place its support files in a
+        folder of their own, for each sandbox to copy)."""
         from otter.nbmeta_config import NBMetadataConfig
-        from otter.test_files import create_test_file
 
         self.zip_path = Path(autograder_zip)
         if not zipfile.is_zipfile(self.zip_path):
             raise ValueError(f"{self.zip_path} is not an otter autograder zip file")
         private = make_temp_dir("tests")
-        self.support_dir = make_temp_dir("support")
-        self.support_dir.chmod(0o755)
+        self.support_dir = make_temp_dir("support") if support_files else None
+        if self.support_dir is not None:
+            self.support_dir.chmod(0o755)
         try:
             with zipfile.ZipFile(self.zip_path) as archive:
                 names = archive.namelist()
@@ -83,6 +109,16 @@ class AutograderTests:
                 self.points_possible = config.get("points_possible")
                 self.score_threshold = config.get("score_threshold")
                 self.seed_variable = config.get("seed_variable")
+                plugins = config.get("plugins") or []
+                if plugins:
+                    named = ", ".join(str(p if isinstance(p, str) else next(iter(p), "?"))
+                                      for p in plugins)
+                    raise ValueError(
+                        f"{self.zip_path} uses otter plugins ({named}). A plugin runs with the "
+                        "submission and its results in otter's own process, which the grader "
+                        "keeps away from student code, so it cannot run here; grade this "
+                        "assignment with otter run or on Gradescope, or rebuild it without "
+                        "plugins.")
                 tests = sorted((n for n in names if re.fullmatch(r"tests/[^/]+\.py", n)),
                                key=_natural_key)
                 if not tests and (str(config.get("lang", "")).lower() == "r"
@@ -95,7 +131,7 @@ class AutograderTests:
                                      "an autograder zip built by otter assign?")
                 for member in tests:
                     archive.extract(member, private)
-                for member in names:
+                for member in names if self.support_dir is not None else ():
                     top = member.split("/", 1)[0]
                     if member.endswith("/") or top == "tests" or member in MACHINERY:
                         continue
@@ -107,7 +143,8 @@ class AutograderTests:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(archive.read(member))
             config_obj = NBMetadataConfig()
-            self.test_files = [create_test_file(str(private / m), config_obj) for m in tests]
+            self.test_files = [_read_test_file(private / m, config_obj, self.zip_path)
+                               for m in tests]
         finally:
             shutil.rmtree(private, ignore_errors=True)
         self.questions = [tf.name for tf in self.test_files]
@@ -139,29 +176,49 @@ class AutograderTests:
         return {name: QuestionResult(name, 0.0, possible)
                 for name, possible in self.possible.items()}
 
-    def score(self, payload: str, print_options: dict | None = None) -> dict[str, QuestionResult]:
-        """Run every test against the namespace rebuilt from a sandbox's payload.
+    def score(self, payload: str | dict, print_options: dict | None = None
+              ) -> dict[str, QuestionResult]:
+        """Run every test against the data of a sandbox's message (objects that stayed in the
+        sandbox are absent: see :func:`autograder.sandbox.execute_and_score` for them)."""
+        return self.score_namespace(decode_namespace(payload), print_options)
 
-        ``print_options`` are numpy's as the notebook left them: an OK-format test compares
-        printed output, and otter runs its tests in the notebook's own process, where a library
-        imported by the notebook may have changed them.
+    def score_namespace(self, namespace: dict, print_options: dict | None = None,
+                        display_options: dict | None = None,
+                        at_checks: dict[str, dict] | None = None) -> dict[str, QuestionResult]:
+        """Run every test against a namespace rebuilt from a sandbox.
+
+        ``at_checks`` maps a question to the namespace as it was at the question's last
+        ``grader.check`` call, where otter would have scored it (see
+        :func:`autograder.otter_compat.notebook_stand_in`); other questions use ``namespace``.
+
+        ``print_options`` (numpy's) and ``display_options`` (pandas' ``display.*``) are as the
+        notebook left them: an OK-format test compares printed output, and otter runs its
+        tests in the notebook's own process, where the notebook or a library it imported may
+        have changed them.
         """
         import numpy as np
+        import pandas as pd
 
-        namespace = decode_namespace(payload)
         with contextlib.ExitStack() as printing:
             try:
                 printing.enter_context(np.printoptions(**safe_print_options(print_options)))
             except (TypeError, ValueError):  # an option numpy refuses stays at its default
                 pass
-            return self._run_tests(namespace)
+            pairs = safe_display_options(display_options)
+            for index in range(0, len(pairs), 2):
+                try:
+                    printing.enter_context(pd.option_context(*pairs[index:index + 2]))
+                except (ValueError, TypeError, KeyError, pd.errors.OptionError):
+                    pass
+            return self._run_tests(namespace, at_checks or {})
 
-    def _run_tests(self, namespace: dict) -> dict[str, QuestionResult]:
+    def _run_tests(self, namespace: dict, at_checks: dict[str, dict]
+                   ) -> dict[str, QuestionResult]:
         results = {}
         for test_file in self.test_files:
             with contextlib.redirect_stdout(io.StringIO()), \
                     contextlib.redirect_stderr(io.StringIO()):
-                test_file.run(namespace)
+                test_file.run(at_checks.get(test_file.name, namespace))
             cases = []
             for outcome in test_file.test_case_results:
                 hidden = bool(outcome.test_case.hidden)
@@ -173,4 +230,19 @@ class AutograderTests:
         return results
 
     def close(self) -> None:
-        shutil.rmtree(self.support_dir, ignore_errors=True)
+        if self.support_dir is not None:
+            shutil.rmtree(self.support_dir, ignore_errors=True)
+
+
+def results_to_data(results: dict[str, QuestionResult]) -> dict:
+    """Question results as JSON-ready data, to travel from a grading worker."""
+    return {name: {"score": r.score, "possible": r.possible,
+                   "cases": [[c.hidden, c.passed, c.points, c.hint] for c in r.cases]}
+            for name, r in results.items()}
+
+
+def results_from_data(data: dict) -> dict[str, QuestionResult]:
+    return {name: QuestionResult(name, float(r["score"]), float(r["possible"]),
+                                 [TestCaseOutcome(bool(h), bool(p), float(pts), str(hint))
+                                  for h, p, pts, hint in r["cases"]])
+            for name, r in data.items()}

@@ -10,8 +10,11 @@ left out, exactly as if the student had not defined it.
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import json
 import math
+from collections import Counter, OrderedDict, defaultdict
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -30,6 +33,12 @@ IMPORTABLE_MODULES = frozenset({
     "learner_tools.intervals", "math", "re", "statistics", "datetime", "decimal", "fractions",
     "json", "collections", "itertools", "functools", "matplotlib", "matplotlib.pyplot",
 })
+
+
+# The default factories a defaultdict may carry as data (by name, rebuilt from builtins).
+DEFAULT_FACTORIES = {int: "int", float: "float", str: "str", list: "list", dict: "dict",
+                     set: "set", tuple: "tuple", None: "None"}
+_FACTORIES_BY_NAME = {name: kind for kind, name in DEFAULT_FACTORIES.items()}
 
 
 class Unencodable(Exception):
@@ -57,6 +66,19 @@ def _scalar(value: Any) -> Any:
         return {"__fraction__": [str(value.numerator), str(value.denominator)]}
     if type(value) is Decimal:
         return {"__decimal__": str(value)}
+    if type(value) is complex:
+        return {"__complex__": [_scalar(value.real), _scalar(value.imag)]}
+    if type(value) in (bytes, bytearray):
+        return {"__bytes__": base64.b64encode(value).decode("ascii"),
+                "mutable": type(value) is bytearray}
+    if isinstance(value, pd.Timedelta):
+        return {"__pdtimedelta__": value.value}
+    if type(value) in (dt.date, dt.datetime, dt.time):
+        return {"__" + type(value).__name__ + "__": value.isoformat()}
+    if type(value) is dt.timedelta:
+        return {"__timedelta__": [value.days, value.seconds, value.microseconds]}
+    if type(value) is range:
+        return {"__range__": [value.start, value.stop, value.step]}
     raise Unencodable(type(value).__name__)
 
 
@@ -118,9 +140,18 @@ def encode(value: Any, depth: int = 0) -> Any:
     if type(value) in (list, tuple, set, frozenset):
         items = [encode(v, depth + 1) for v in value]
         return items if type(value) is list else {"__" + type(value).__name__ + "__": items}
-    if type(value) is dict:
-        return {"__dict__": [[encode(k, depth + 1), encode(v, depth + 1)]
-                             for k, v in value.items()]}
+    if type(value) is slice:
+        return {"__slice__": [encode(v, depth + 1) for v in (value.start, value.stop,
+                                                              value.step)]}
+    if type(value) in (dict, OrderedDict, Counter) or (
+            type(value) is defaultdict and value.default_factory in DEFAULT_FACTORIES):
+        tagged = {"__dict__": [[encode(k, depth + 1), encode(v, depth + 1)]
+                               for k, v in value.items()]}
+        if type(value) is not dict:
+            tagged["kind"] = type(value).__name__
+        if type(value) is defaultdict:
+            tagged["factory"] = value.default_factory.__name__
+        return tagged
     return _scalar(value)
 
 
@@ -146,6 +177,22 @@ def _decode_scalar(item: Any) -> Any:
         return Fraction(int(numerator), int(denominator))
     if "__decimal__" in item:
         return Decimal(item["__decimal__"])
+    if "__complex__" in item:
+        real, imag = item["__complex__"]
+        return complex(_decode_scalar(real), _decode_scalar(imag))
+    if "__bytes__" in item:
+        data = base64.b64decode(item["__bytes__"].encode("ascii"), validate=True)
+        return bytearray(data) if item.get("mutable") else data
+    if "__pdtimedelta__" in item:
+        return pd.Timedelta(int(item["__pdtimedelta__"]), unit="ns")
+    for kind in (dt.date, dt.datetime, dt.time):
+        if f"__{kind.__name__}__" in item:
+            return kind.fromisoformat(item[f"__{kind.__name__}__"])
+    if "__timedelta__" in item:
+        days, seconds, microseconds = (int(v) for v in item["__timedelta__"])
+        return dt.timedelta(days=days, seconds=seconds, microseconds=microseconds)
+    if "__range__" in item:
+        return range(*(int(v) for v in item["__range__"]))
     raise ValueError(f"unknown scalar tag {sorted(item)}")
 
 
@@ -201,7 +248,16 @@ def decode(item: Any) -> Any:
         if tag in item:
             return kind(decode(v) for v in item[tag])
     if "__dict__" in item:
-        return {decode(k): decode(v) for k, v in item["__dict__"]}
+        pairs = [(decode(k), decode(v)) for k, v in item["__dict__"]]
+        kind = item.get("kind")
+        if kind == "defaultdict":
+            factory = _FACTORIES_BY_NAME.get(item.get("factory"))
+            if item.get("factory") not in _FACTORIES_BY_NAME:
+                raise ValueError("unknown defaultdict factory")
+            return defaultdict(factory, pairs)
+        return {"OrderedDict": OrderedDict, "Counter": Counter}.get(kind, dict)(dict(pairs))
+    if "__slice__" in item:
+        return slice(*(decode(v) for v in item["__slice__"]))
     return _decode_scalar(item)
 
 

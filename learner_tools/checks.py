@@ -41,9 +41,18 @@ def first_advice(test_file: Any) -> str | None:
 
 def advice_from_output(output: str) -> str:
     """The helpful part of a failed doctest's output."""
-    messages = re.findall(r"AssertionError: (.+)", output)
-    if messages:
-        return messages[0].strip()
+    lines = output.splitlines()
+    start = next((i for i, line in enumerate(lines) if "AssertionError: " in line), None)
+    if start is not None:  # the whole message, over as many lines as it takes
+        indent = len(lines[start]) - len(lines[start].lstrip())
+        message = [lines[start].split("AssertionError: ", 1)[1].strip()]
+        for line in lines[start + 1:]:
+            if len(line) - len(line.lstrip()) < indent or re.match(
+                    r"\s*(Trying:|Expecting|\*{10,}|Failed example:|File \")", line):
+                break  # doctest's report goes on with the next example
+            message.append(line.strip())
+        text = "\n".join(message).strip()
+        return text if len(text) <= 600 else text[:599].rstrip() + "…"
     errors = re.findall(r"^\s*(NameError: .+)$", output, flags=re.M)
     if errors:
         return f"{errors[0].strip()}: {NOT_LOADED}"

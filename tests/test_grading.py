@@ -185,8 +185,8 @@ def test_nothing_is_left_behind(graded):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="hiding files needs root (see the guide)")
 def test_sandbox_cannot_see_tests_gradebook_or_other_submissions(setting, graded):
+    from autograder.proxies import decode_namespace
     from autograder.sandbox import execute, prepare_worker
-    from autograder.values import decode_namespace
 
     zip_path, folder, gradebook = (setting["output"].autograder_zip, setting["folder"],
                                    graded["gradebook"])

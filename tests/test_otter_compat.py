@@ -36,9 +36,11 @@ def _cell(kind: str, text: str, outputs: list | None = None) -> dict:
     return cell
 
 
-def _question(name: str, prompt: str, solution: str, tests: list[tuple[str, str | None]]):
+def _question(name: str, prompt: str, solution: str, tests: list[tuple[str, str | None]],
+              points: str = "1"):
     """Raw Otter Assign cells for one question; each test is (code, expected printed output)."""
-    cells = [_cell("raw", f"# BEGIN QUESTION\nname: {name}\npoints: 1"), _cell("markdown", prompt),
+    cells = [_cell("raw", f"# BEGIN QUESTION\nname: {name}\npoints: {points}"),
+             _cell("markdown", prompt),
              _cell("raw", "# BEGIN SOLUTION"), _cell("code", solution),
              _cell("raw", "# END SOLUTION"), _cell("raw", "# BEGIN TESTS")]
     for code, printed in tests:
@@ -79,6 +81,9 @@ def _source() -> dict:
     cells += _question("q3", "Is 2.5 greater than 1? Set `bigger` with numpy.",
                        "bigger = np.float64(2.5) > 1  # SOLUTION",
                        [("bigger", "True")])
+    cells += _question("q4", "Write `share(part, whole)`, the part's share of the whole.",
+                       "def share(part, whole):\n    return part / whole  # SOLUTION",
+                       [("share(3, 4)", "0.75"), ("share(1, 8) == 0.125", "True")])
     return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
             "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                         "language": "python"},
@@ -102,7 +107,8 @@ def compat(tmp_path_factory):
     (folder / "solution.ipynb").write_text(json.dumps(solution))
     (folder / "blank.ipynb").write_text(built.student_notebook.read_text(encoding="utf-8"))
     partial = json.loads(json.dumps(solution))
-    partial["cells"].append(_cell("code", "answer = 3\nbigger = np.float64(0.5) > 1"))
+    partial["cells"].append(_cell("code", "answer = 3\nbigger = np.float64(0.5) > 1\n"
+                                          "def share(part, whole):\n    return whole / part"))
     (folder / "partial.ipynb").write_text(json.dumps(partial))
     return {"zip": stamped, "folder": folder, "root": root}
 
@@ -127,7 +133,7 @@ def test_autograder_scores_what_otter_scores(compat, tmp_path):
         assert scores == {q: s.score for q, s in otter.questions.items()}, (
             submission, ours[submission].reason)
     # The cases are not vacuous: otter gives the solution every point and the others less.
-    assert theirs["solution.ipynb"].score == theirs["solution.ipynb"].possible == 3
+    assert theirs["solution.ipynb"].score == theirs["solution.ipynb"].possible == 4
     assert theirs["blank.ipynb"].score == 0
     assert 0 < theirs["partial.ipynb"].score < 3
     assert ours["solution.ipynb"].status == "completed" and not ours["solution.ipynb"].reason
@@ -162,3 +168,253 @@ def test_a_mistyped_zip_path_and_an_r_assignment_get_clear_messages(tmp_path):
         archive.writestr("tests/q1.R", "test = list()")
     with pytest.raises(ValueError, match="is an R assignment"):
         AutograderTests(r_zip)
+
+
+# A second assignment, with exception-format tests, whose answers are not plain data: a
+# function, a generator, a class, a pandas Styler, a matplotlib Axes, a helper module of the
+# instructor's under an alias, and a file the student hands in with the notebook.
+OBJECTS_CONFIG = """# ASSIGNMENT CONFIG
+name: compat-objects
+init_cell: true
+check_all_cell: false
+export_cell:
+  pdf: false
+  files:
+  - survey.csv
+files:
+- helpers.py
+run_tests: false
+generate:
+  pdf: false
+tests:
+  files: false
+  ok_format: false"""
+
+HELPERS = '''"""The instructor's helper module, shipped in the autograder zip."""
+
+
+def percent(fraction):
+    return f"{100 * fraction:.1f}%"
+'''
+
+HIDDEN = '""" # BEGIN TEST CONFIG\nhidden: true\n""" # END TEST CONFIG\n'
+
+
+def _exc(params: str, body: str, hidden: bool = False) -> tuple[str, None]:
+    """An exception-format test cell: a test function of the names it uses, and its call."""
+    name = "test_" + str(abs(hash(body)) % 10**8)
+    code = f"def {name}({params}):\n" + "".join(f"    {line}\n" for line in body.splitlines())
+    return (HIDDEN if hidden else "") + code + f"{name}({params})", None
+
+
+def _objects_source() -> dict:
+    cells = [_cell("raw", OBJECTS_CONFIG),
+             _cell("code", "%matplotlib inline\nimport matplotlib.pyplot as plt\n"
+                           "import pandas as pd\nimport helpers as hp")]
+    cells += _question("q1", "Write `rate(met, total)`: the share of requests met.",
+                       "def rate(met, total):\n    return met / total if total else 0.0  "
+                       "# SOLUTION",
+                       [_exc("rate", "assert rate(3, 4) == 0.75"),
+                        _exc("rate", "assert abs(rate(1, 3) - 1 / 3) < 1e-12\n"
+                             "assert rate(0, 0) == 0", hidden=True)], points="2")
+    cells += _question("q2", "Write a generator `fiscal_years(start, count)` that yields "
+                       "labels like `'2023-24'`.",
+                       "def fiscal_years(start, count):\n    for year in range(start, start + "
+                       "count):\n        yield f\"{year}-{(year + 1) % 100:02d}\"  # SOLUTION",
+                       [_exc("fiscal_years", "import types\nassert isinstance("
+                             "fiscal_years(2023, 1), types.GeneratorType)"),
+                        _exc("fiscal_years", "assert list(fiscal_years(2023, 2)) == "
+                             "['2023-24', '2024-25']\nyears = fiscal_years(1999, 3)\n"
+                             "assert next(years) == '1999-00'", hidden=True)], points="2")
+    cells += _question("q3", "Write a class `Queue` with `add(name)`, `serve()` (first come, "
+                       "first served) and a length.",
+                       "# BEGIN SOLUTION\nclass Queue:\n    def __init__(self):\n"
+                       "        self.waiting = []\n"
+                       "    def add(self, name):\n        self.waiting.append(name)\n"
+                       "    def serve(self):\n        return self.waiting.pop(0)\n"
+                       "    def __len__(self):\n        return len(self.waiting)\n"
+                       "# END SOLUTION",
+                       [_exc("Queue", "line = Queue()\nline.add('Ana')\nline.add('Ben')\n"
+                             "assert len(line) == 2 and isinstance(line, Queue)"),
+                        _exc("Queue", "line = Queue()\nfor name in 'ABC':\n    "
+                             "line.add(name)\nassert line.serve() == 'A' and len(line) == 2",
+                             hidden=True)], points="2")
+    cells += _question("q4", "Show `table` styled with each share as a percentage: `styled`.",
+                       "table = pd.DataFrame({'share': [0.75, 0.5]})\n"
+                       "styled = table.style.format({'share': '{:.1%}'})  # SOLUTION",
+                       [_exc("styled, pd", "assert isinstance(styled, "
+                             "pd.io.formats.style.Styler)"),
+                        _exc("styled", "assert '75.0%' in styled.to_html()", hidden=True)])
+    cells += _question("q5", "Draw a bar chart of calls by month with the title "
+                       "'Calls by month', and keep its axes as `ax`.",
+                       "# BEGIN SOLUTION\nfig, ax = plt.subplots()\n"
+                       "ax.bar(['Apr', 'May', 'Jun'], [120, 95, 130])\n"
+                       "ax.set_title('Calls by month')\n# END SOLUTION",
+                       [_exc("ax", "assert ax.get_title() == 'Calls by month'"),
+                        _exc("ax", "assert [round(p.get_height()) for p in ax.patches] == "
+                             "[120, 95, 130]", hidden=True)])
+    cells += _question("q6", "Use the course's `hp.percent` to label a share of 0.25 as "
+                       "`label`.",
+                       "label = hp.percent(0.25)  # SOLUTION",
+                       [_exc("label, hp", "assert label == hp.percent(0.25) == '25.0%'")])
+    cells += _question("q7", "Read your survey file, `survey.csv`, and count its rows: "
+                       "`responses`.",
+                       "responses = len(pd.read_csv('survey.csv'))  # SOLUTION",
+                       [_exc("responses", "assert responses == 3")])
+    return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                        "language": "python"},
+                         "language_info": {"name": "python"}}}
+
+
+# Wrong answers a learner might give, each in place of the solution's cell with a line that
+# starts the same way; and answers that lie about themselves, which otter (whose tests run in
+# the student's kernel) would let pass and which must gain nothing here.
+PARTIAL = {
+    "def rate": "def rate(met, total):\n    return met / total  # no care for an empty month",
+    "def fiscal_years": "def fiscal_years(start, count):\n    return [f'{y}-{(y + 1) % 100:02d}'"
+                        " for y in range(start, start + count)]  # a list, not a generator",
+    "class Queue": "class Queue(list):\n    add = list.append\n    def serve(self):\n"
+                   "        return self.pop()  # last come, first served",
+    "table = ": "table = pd.DataFrame({'share': [0.75, 0.5]})\n"
+                "styled = table.style.format({'share': '{:.0%}'})  # no decimal",
+}
+ALWAYS = """import builtins
+class Always:
+    def __eq__(self, other): return True
+    def __ne__(self, other): return False
+    def __bool__(self): return True
+    def __getattr__(self, name): return lambda *a, **k: self
+"""
+LIARS = {
+    "def rate": ALWAYS + "def rate(met, total):\n"
+                "    builtins.abs = lambda value: 0  # patched in the submission's process\n"
+                "    return Always()",
+    "def fiscal_years": "def fiscal_years(start, count):\n    return Always()",
+    "class Queue": "class Queue(Always):\n    pass",
+    "label = ": "label = Always()",
+    "responses = ": "responses = Always()",
+}
+# Answers changed after their checks ran: otter scores a question at its last grader.check
+# when the notebook's file has the name the notebook gives otter.Notebook, else at the end.
+LATE = "rate = fiscal_years = Queue = label = responses = None"
+
+
+def _with_cells(notebook: dict, replacements: dict[str, str]) -> dict:
+    notebook = json.loads(json.dumps(notebook))
+    for start, source in replacements.items():
+        [cell] = [c for c in notebook["cells"] if c["cell_type"] == "code"
+                  and any(line.startswith(start)
+                          for line in "".join(c["source"]).splitlines())]
+        cell["source"] = source
+    return notebook
+
+
+def _export(notebook: Path, files: list[str]) -> Path:
+    """The zip a student's export cell makes (otter's own ``Notebook.export``)."""
+    import subprocess
+    import sys
+
+    code = ("import otter\nzip_path = otter.Notebook().export("
+            f"{notebook.name!r}, pdf=False, files={files!r}, display_link=False)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=notebook.parent,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    [zip_path] = notebook.parent.glob(f"{notebook.stem}_*.zip")
+    return zip_path
+
+
+@pytest.fixture(scope="module")
+def objects(tmp_path_factory):
+    root = tmp_path_factory.mktemp("objects")
+    source = root / "modules" / "00-compat" / "assignment" / "source" / "compat-objects.ipynb"
+    source.parent.mkdir(parents=True)
+    source.write_text(json.dumps(_objects_source()), encoding="utf-8")
+    (source.parent / "helpers.py").write_text(HELPERS)
+    built = build_assignment(Assignment("compat-objects", "00-compat", source), root / "build")
+    solution = json.loads(built.solution_notebook.read_text(encoding="utf-8"))
+    folder = root / "submissions"
+    late = json.loads(json.dumps(solution))
+    late["cells"].append(_cell("code", LATE))
+    notebooks = {"solution": solution, "partial": _with_cells(solution, PARTIAL),
+                 "blank": json.loads(built.student_notebook.read_text(encoding="utf-8")),
+                 "liars": _with_cells(solution, LIARS), "late": late}
+    # Each student exports a zip from their own folder, with the survey file they made.
+    zips = {}
+    for student, notebook in notebooks.items():
+        home = root / "students" / student
+        home.mkdir(parents=True)
+        (home / "compat-objects.ipynb").write_text(json.dumps(notebook))
+        (home / "survey.csv").write_text("answer\nyes\nno\nyes\n")
+        zips[student] = _export(home / "compat-objects.ipynb", ["survey.csv"])
+        (folder / student).mkdir(parents=True)
+        shutil.copyfile(zips[student], folder / student / zips[student].name)
+    # Notebooks handed in as notebooks, beside the zips (their survey file is missing): one
+    # renamed, so that its checks cannot run under otter; one changed late, also renamed.
+    (folder / "late-renamed.ipynb").write_text(json.dumps(late))
+    # A notebook handed in as a notebook, beside the zips: its survey file is missing.
+    (folder / "no-zip.ipynb").write_text(json.dumps(solution))
+    return {"zip": built.autograder_zip, "folder": folder, "root": root, "zips": zips}
+
+
+def _otter_run(zip_path: Path, submission: Path, tmp_path: Path) -> dict[str, float]:
+    """Per-question scores from ``otter run`` (the command an instructor runs), as data."""
+    import subprocess
+    import sys
+
+    out = tmp_path / f"otter-run-{submission.stem}"
+    out.mkdir()
+    otter = Path(sys.executable).with_name("otter")
+    result = subprocess.run([str(otter), "run", "-a", str(zip_path), "-o", str(out),
+                             str(submission)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    tests = json.loads((out / "results.json").read_text())["tests"]
+    scores: dict[str, float] = {}
+    for test in tests:  # one entry per question, and a summary of public tests without a score
+        if "score" in test:
+            question = test["name"].split(" - ")[0]
+            scores[question] = scores.get(question, 0.0) + float(test["score"])
+    return scores
+
+
+def _grade_folder(zip_path: Path, folder: Path, tmp_path: Path) -> dict:
+    tests = AutograderTests(zip_path)
+    gradebook = Gradebook(database_url(tmp_path / "grades.db"))
+    try:
+        with open_submissions(folder, tests.assignment_name) as submissions:
+            return {r.submission: r for r in grade_submissions(
+                tests, submissions, gradebook, "compat-objects", workers=2,
+                limits=Limits(timeout_s=60, memory_mb=1024))}
+    finally:
+        tests.close()
+        gradebook.close()
+
+
+def test_functions_generators_classes_and_library_objects_score_as_in_otter(objects, tmp_path):
+    ours = _grade_folder(objects["zip"], objects["folder"], tmp_path)
+    students = ["blank", "late", "liars", "partial", "solution"]
+    assert sorted(ours) == sorted([f"{s}/compat-objects.zip" for s in students]
+                                  + ["late-renamed.ipynb", "no-zip.ipynb"]), sorted(ours)
+    theirs = {name: _otter_run(objects["zip"], objects["zips"][name], tmp_path)
+              for name in ("solution", "blank", "partial", "late")}
+    for name in ("late-renamed", "no-zip"):
+        theirs[name] = _otter_run(objects["zip"], objects["folder"] / f"{name}.ipynb", tmp_path)
+    for name, scores in theirs.items():
+        result = ours[f"{name}/compat-objects.zip" if name in students else f"{name}.ipynb"]
+        assert {q.question: q.score for q in result.questions} == scores, (name, result.reason)
+    solution = ours["solution/compat-objects.zip"]
+    assert solution.score == solution.possible == 10, solution.reason
+    assert ours["blank/compat-objects.zip"].score == 0
+    assert 0 < ours["partial/compat-objects.zip"].score < 10
+    # Checked before the late change: full marks; renamed, its checks never ran: scored at the
+    # end, after the change; handed in without its survey file, q7 fails as under otter run.
+    assert ours["late/compat-objects.zip"].score == 10
+    assert sum(theirs["late-renamed"].values()) < 5
+    assert theirs["no-zip"]["q7"] == 0 and sum(theirs["no-zip"].values()) == 9
+
+
+def test_answers_that_lie_about_themselves_gain_nothing(objects, tmp_path):
+    ours = _grade_folder(objects["zip"], objects["folder"], tmp_path)
+    liars = {q.question: q.score for q in ours["liars/compat-objects.zip"].questions}
+    # q4 and q5 keep the solution's honest answers; every lying answer scores nothing.
+    assert liars == {"q1": 0, "q2": 0, "q3": 0, "q4": 1, "q5": 1, "q6": 0, "q7": 0}, liars

@@ -1,0 +1,250 @@
+"""The sandbox's side of the narrow channel: answer the tests' questions about its objects.
+
+After the notebook has run, its answers that are plain data (numbers, text, tables, arrays:
+:mod:`autograder.values`) leave the sandbox as data. The others (a student's function,
+generator or class, a matplotlib ``Axes``, a pandas ``Styler``, a module the grader does not
+import itself) stay here, each under a numbered handle, and the sandbox process stays alive to
+answer requests about them: call it, get or set an attribute, get or set an item, its length,
+iterate, its ``repr``/``str``/truth value, ``isinstance``. Every answer is again data, or a
+new handle. This module runs only in the sandbox; nothing in it is trusted by the grader,
+which treats whatever comes back as untrusted data (see :mod:`autograder.proxies`).
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import types
+from typing import Any
+
+from autograder.channel import Channel, ChannelClosed
+from autograder.values import IMPORTABLE_MODULES, Unencodable, decode, encode
+
+# Names IPython puts in every namespace; they are not the notebook's answers.
+SHELL_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython"})
+MAX_HANDLES = 100_000
+RESOLVABLE_MODULES = IMPORTABLE_MODULES | {"builtins"}
+
+
+def _reference(value: Any) -> list[str] | None:
+    """[module, qualified name] when ``value`` is a function or class the grader can import
+    itself from one of :data:`RESOLVABLE_MODULES` (``from numpy import mean``): the tests then
+    use the grader's own copy, never the submission's."""
+    module = getattr(value, "__module__", None)
+    name = getattr(value, "__qualname__", None)
+    if not (isinstance(module, str) and isinstance(name, str)) or "<" in name:
+        return None
+    roots = {module, module.split(".")[0]}
+    if not roots & RESOLVABLE_MODULES and module not in RESOLVABLE_MODULES:
+        return None
+    try:
+        found: Any = importlib.import_module(module)
+        for part in name.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError):
+        return None
+    return [module, name] if found is value else None
+
+
+class HandleTable:
+    """The objects the sandbox keeps for the tests, by number."""
+
+    def __init__(self) -> None:
+        self.objects: list[Any] = []
+        self._numbers: dict[int, int] = {}
+
+    def handle(self, value: Any) -> dict:
+        number = self._numbers.get(id(value))
+        if number is None:
+            if len(self.objects) >= MAX_HANDLES:
+                raise Unencodable("too many objects kept for the tests")
+            number = len(self.objects)
+            self.objects.append(value)
+            self._numbers[id(value)] = number
+        kind = type(value)
+        return {"__handle__": number, "callable": callable(value),
+                "is_type": isinstance(value, type),
+                "type": [str(getattr(kind, "__module__", "")),
+                         str(getattr(kind, "__qualname__", kind.__name__))]}
+
+    def answer(self, value: Any) -> Any:
+        """``value`` as data if it is data, else as a reference or a handle."""
+        if isinstance(value, types.ModuleType):
+            if value.__name__ in IMPORTABLE_MODULES:
+                return {"__module__": value.__name__}
+            return self.handle(value)
+        try:
+            return encode(value)
+        except (Unencodable, TypeError, ValueError, OverflowError, RecursionError):
+            pass
+        reference = _reference(value) if callable(value) else None
+        if reference is not None:
+            return {"__ref__": reference}
+        return self.handle(value)
+
+    def argument(self, item: Any) -> Any:
+        """A value the tests sent: data, one of our handles, or a reference to import."""
+        if isinstance(item, dict):
+            if "__handle__" in item:
+                return self.objects[int(item["__handle__"])]
+            if "__ref__" in item:
+                module, name = item["__ref__"]
+                found: Any = importlib.import_module(module)
+                for part in name.split("."):
+                    found = getattr(found, part)
+                return found
+            if "__module__" in item:
+                return importlib.import_module(item["__module__"])
+            if "__list__" in item:
+                return [self.argument(v) for v in item["__list__"]]
+            if "__tuple_of__" in item:
+                return tuple(self.argument(v) for v in item["__tuple_of__"])
+        return decode(item)
+
+
+def _fingerprint(value: Any) -> tuple | None:
+    """A cheap summary of a table or array that changes when its contents do; None when there
+    is none (the value is then encoded every time).
+
+    For pandas objects it is the identity of their arrays, index and labels. pandas copies an
+    array before writing to it while another object shares it (copy-on-write), and the encoder
+    keeps a shallow copy of every table it has seen, so any later change to a table gives it
+    new arrays, hence a new fingerprint, at the cost of a few attribute reads. Small numpy
+    arrays are hashed.
+    """
+    import numpy as np
+    import pandas as pd
+
+    try:
+        if isinstance(value, (pd.DataFrame, pd.Series)):
+            labels = value.columns if isinstance(value, pd.DataFrame) else None
+            return (type(value), value.shape, tuple(id(a) for a in value._mgr.arrays),
+                    id(value.index), tuple(map(str, value.index.names)), id(labels),
+                    str(getattr(labels, "names", "")), str(getattr(value, "name", "")))
+        if isinstance(value, pd.Index):  # immutable, but for its name
+            return (type(value), id(value), str(value.names))
+        if isinstance(value, np.ndarray) and value.dtype.kind in "biufUSM" \
+                and value.nbytes <= 1 << 20:
+            return (type(value), value.shape, value.dtype.str, hash(value.tobytes()))
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return None
+
+
+class AnswerEncoder:
+    """Encodes a namespace, at each check and at the end, sending each large value once.
+
+    A table that did not change between two ``grader.check`` calls is the same value in both
+    namespaces: it is encoded once, under a key, and both namespaces refer to the key."""
+
+    def __init__(self, table: HandleTable) -> None:
+        self.table = table
+        self.values: dict[str, Any] = {}
+        self._memo: dict[int, tuple] = {}
+
+    def _encode(self, value: Any) -> Any:
+        fingerprint = _fingerprint(value)
+        if fingerprint is None:
+            return self.table.answer(value)
+        kept = self._memo.get(id(value))
+        if kept is not None and kept[0] is value and kept[1] == fingerprint:
+            return {"__value__": kept[2]}
+        key = f"v{len(self.values)}"
+        self.values[key] = self.table.answer(value)
+        shared = value.copy(deep=False) if hasattr(value, "_mgr") else None  # see _fingerprint
+        self._memo[id(value)] = (value, fingerprint, key, shared)
+        return {"__value__": key}
+
+    def namespace(self, namespace: dict[str, Any]) -> dict:
+        """The notebook's global names: each as data, a reference, a module or a handle."""
+        answers = {}
+        for name, value in list(namespace.items()):
+            if name.startswith("_") or name in SHELL_NAMES:
+                continue
+            try:
+                answers[name] = self._encode(value)
+            except Unencodable:
+                continue
+        return {"answers": answers}
+
+
+def _exception(error: BaseException) -> dict:
+    """What went wrong, as data: the nearest built-in exception class and the message."""
+    builtin = next((c.__name__ for c in type(error).__mro__
+                    if getattr(builtins, c.__name__, None) is c), "Exception")
+    try:
+        message = str(error)[:2000]
+    except Exception:  # noqa: BLE001 - a message that cannot be shown is left out
+        message = ""
+    return {"error": {"builtin": builtin, "type": type(error).__qualname__[:200],
+                      "message": message}}
+
+
+def _perform(table: HandleTable, request: dict) -> Any:
+    op = request["op"]
+    target = table.objects[int(request["target"])] if "target" in request else None
+    if op == "getattr":
+        return getattr(target, str(request["name"]))
+    if op == "setattr":
+        setattr(target, str(request["name"]), table.argument(request["value"]))
+        return None
+    if op == "call":
+        args = [table.argument(a) for a in request.get("args", [])]
+        kwargs = {str(k): table.argument(v) for k, v in request.get("kwargs", {}).items()}
+        return target(*args, **kwargs)
+    if op == "getitem":
+        return target[table.argument(request["key"])]
+    if op == "setitem":
+        target[table.argument(request["key"])] = table.argument(request["value"])
+        return None
+    if op == "len":
+        return len(target)
+    if op == "iter":
+        return iter(target)
+    if op == "next":
+        return next(target)
+    if op == "repr":
+        return repr(target)
+    if op == "str":
+        return str(target)
+    if op == "bool":
+        return bool(target)
+    if op == "dir":
+        return sorted(str(name) for name in dir(target))
+    if op == "isinstance":
+        return isinstance(table.argument(request["value"]), target)
+    if op == "issubclass":
+        return issubclass(table.argument(request["value"]), target)
+    if op == "state":  # for comparing two kept objects in the grader: their type and attributes
+        other = table.objects[int(request["other"])]
+        return [type(target) is type(other), vars(target), vars(other)]
+    raise ValueError(f"unknown request {op!r}")
+
+
+def serve(channel: Channel, table: HandleTable) -> None:
+    """Answer requests until the grader closes the channel."""
+    while True:
+        try:
+            request = channel.receive()
+        except ChannelClosed:
+            return
+        try:
+            if not isinstance(request, dict):
+                raise TypeError("a request must be an object")
+            value = _perform(table, request)
+            if request.get("op") == "state":
+                same, mine, theirs = value
+                try:
+                    reply: Any = {"value": [same, encode(dict(mine)), encode(dict(theirs))]}
+                except (Unencodable, TypeError, ValueError, OverflowError, RecursionError):
+                    reply = {"value": [same, None, None]}
+            else:
+                reply = {"value": table.answer(value)}
+        except BaseException as error:  # noqa: BLE001 - every failure is an answer
+            reply = _exception(error)
+        try:
+            channel.send(reply)
+        except (ValueError, TypeError):
+            channel.send(_exception(ValueError("the answer was too large to send")))
+        except OSError:
+            return
