@@ -48,6 +48,12 @@ class Submission:
     # For each code cell, whether an error there is expected and not the student's to hear
     # of: otter's own cells, and cells tagged ``raises-exception`` (a deliberate demonstration).
     quiet: list[bool] = field(default_factory=list)
+    notebook_file: str = ""  # the notebook's own name among ``files``
+
+    @property
+    def notebook_text(self) -> str:
+        """The notebook's JSON text, as handed in ("" when it could not be read)."""
+        return self.files.get(self.notebook_file, b"").decode("utf-8", errors="replace")
 
 
 def _ignored_by_otter(cell: dict) -> bool:
@@ -99,8 +105,9 @@ def _read_submission(name: str, data: bytes, expected_assignment: str | None,
                                                    and "raises-exception" in tags))
     # The notebook itself is in its folder, under its own name, as in otter's grading run:
     # ``otter.Notebook("hw01.ipynb")`` works only if it finds that file.
-    return Submission(name, digest, cells, files={PurePosixPath(file_name or name).name: data},
-                      quiet=quiet)
+    own_name = PurePosixPath(file_name or name).name
+    return Submission(name, digest, cells, files={own_name: data}, quiet=quiet,
+                      notebook_file=own_name)
 
 
 def _is_notebook(name: str) -> bool:

@@ -8,6 +8,8 @@
                                          grade a folder or zip of notebooks, in parallel
     autograder review NAME SUBMISSIONS --out review.csv [--gradebook FILE | --db-url URL]
                                          collect free-response answers for marking
+                                         (NAME, here and below: a project assignment or
+                                         the path of any otter zip)
     autograder review-import NAME review.csv [--gradebook FILE | --db-url URL]
                                          record the free-response scores entered there
     autograder export NAME --format canvas|brightspace|moodle --out FILE [--roster CSV]
@@ -136,20 +138,85 @@ def _gradebook(args: argparse.Namespace):
     return Gradebook(args.db_url or database_url(args.gradebook))
 
 
+def _is_zip(name: str) -> bool:
+    return name.endswith(".zip")
+
+
+def assignment_name(name: str, root: Path) -> str:
+    """The gradebook name of a project assignment, or of any otter autograder zip: its
+    configuration's ``name``, else the zip's file name without otter's suffix and timestamp
+    (as ``autograder grade`` records it)."""
+    if not _is_zip(name):
+        return get_assignment(name, root).name
+    import json
+    import zipfile
+
+    from autograder.batch import zip_stem_name
+
+    path = Path(name)
+    if not path.is_file():
+        raise LookupError(f"No autograder zip at {path}: check the path.")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("otter_config.json")) \
+                if "otter_config.json" in archive.namelist() else {}
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise ValueError(f"{path} is not an otter autograder zip ({error})") from None
+    return str(config.get("assignment_name") or zip_stem_name(path))
+
+
+def _questions_given(specs: list[str]):
+    """``--question q8=4`` options as manual questions, in the order given."""
+    from autograder.review import ManualQuestion
+
+    questions = []
+    for spec in specs:
+        name, _, points = spec.partition("=")
+        try:
+            questions.append(ManualQuestion(name.strip(), float(points)))
+        except ValueError:
+            raise ValueError(f"--question {spec!r}: write NAME=POINTS, such as q8=4") from None
+        if not name.strip():
+            raise ValueError(f"--question {spec!r}: the question needs a name")
+    return questions
+
+
+def _manual_questions_for(args: argparse.Namespace, submissions) -> list:
+    """The free-response questions: from the project's source, or, for an otter zip (which
+    does not record them), from ``--question`` options checked against the notebooks."""
+    from autograder.review import count_answers, manual_questions
+
+    if not _is_zip(args.name):
+        if args.question:
+            raise ValueError("--question is for an otter zip; a project assignment's "
+                             "free-response questions come from its source notebook")
+        return manual_questions(get_assignment(args.name, args.root).source)
+    questions = _questions_given(args.question)
+    found = max((count_answers(s.notebook_text) for s in submissions), default=0)
+    if found and not questions:
+        raise ValueError(f"the notebooks hold {found} free-response question(s), but an otter "
+                         "zip does not say what they are called or are worth: give "
+                         "--question NAME=POINTS for each, in the order they appear")
+    if questions and len(questions) != found:
+        raise ValueError(f"{len(questions)} --question option(s) given, but the notebooks "
+                         f"hold {found} free-response question(s) (between otter's "
+                         "'<!-- BEGIN QUESTION -->' and '<!-- END QUESTION -->' markers)")
+    return questions
+
+
 def _cmd_review(args: argparse.Namespace) -> int:
     from autograder.batch import open_submissions
-    from autograder.review import manual_questions, write_review
+    from autograder.review import write_review
 
-    assignment = get_assignment(args.name, args.root)
-    questions = manual_questions(assignment.source)
-    if not questions:
-        print(f"{assignment.name} has no free-response questions.")
-        return 0
-    with open_submissions(args.submissions, assignment.name) as submissions:
-        texts = _submission_texts(args.submissions)
+    name = assignment_name(args.name, args.root)
+    with open_submissions(args.submissions, name) as submissions:
+        questions = _manual_questions_for(args, submissions)
+        if not questions:
+            print(f"{name} has no free-response questions.")
+            return 0
         rows = write_review(args.out, questions,
-                            [(s, texts.get(s.name, "")) for s in submissions])
-    command = shlex.join(["autograder", "review-import", assignment.name, str(args.out),
+                            [(s, s.notebook_text) for s in submissions])
+    command = shlex.join(["autograder", "review-import", args.name, str(args.out),
                           *_gradebook_arguments(args)])
     print(f"wrote {rows} answers to {args.out}; fill in 'score' (and 'comment'), then run "
           f"`{command}`")
@@ -168,60 +235,61 @@ def _gradebook_arguments(args: argparse.Namespace) -> list[str]:
     return ["--gradebook", str(args.gradebook)]
 
 
-def _submission_texts(path: Path) -> dict[str, str]:
-    import zipfile
-
-    if path.is_dir():
-        return {str(p.relative_to(path)): p.read_text(encoding="utf-8", errors="replace")
-                for p in path.rglob("*.ipynb")}
-    with zipfile.ZipFile(path) as archive:
-        return {n: archive.read(n).decode("utf-8", errors="replace")
-                for n in archive.namelist() if n.endswith(".ipynb")}
-
-
 def _cmd_review_import(args: argparse.Namespace) -> int:
-    from autograder.review import import_review, manual_questions
+    from autograder.review import import_review, manual_questions, questions_in_review
 
-    assignment = get_assignment(args.name, args.root)
+    name = assignment_name(args.name, args.root)
+    questions = (questions_in_review(args.review) if _is_zip(args.name)
+                 else manual_questions(get_assignment(args.name, args.root).source))
     gradebook = _gradebook(args)
     try:
-        count = import_review(args.review, manual_questions(assignment.source), gradebook,
-                              assignment.name)
+        count = import_review(args.review, questions, gradebook, name)
     finally:
         gradebook.close()
-    print(f"recorded {count} free-response scores for {assignment.name}")
+    print(f"recorded {count} free-response scores for {name}")
     return 0
 
 
-def _manual_points(name: str, root: Path) -> float:
+def _manual_points(name: str, root: Path, manual: dict) -> float:
+    """The free-response points possible: from the project's source, else (an otter zip, or
+    an assignment known only to the gradebook) from the scores recorded for it."""
     from autograder.review import manual_questions
 
-    try:
-        return sum(q.points for q in manual_questions(get_assignment(name, root).source))
-    except LookupError:
-        return 0.0
+    if not _is_zip(name):
+        try:
+            return sum(q.points for q in manual_questions(get_assignment(name, root).source))
+        except LookupError:
+            pass
+    possible: dict[str, float] = {}
+    for scores in manual.values():
+        for question, (_score, points, _comment) in scores.items():
+            possible[question] = max(possible.get(question, 0.0), points)
+    return sum(possible.values())
 
 
 def _recorded(args: argparse.Namespace):
-    """An assignment's results and free-response scores, or a clear error if there are none."""
+    """An assignment's name, results and free-response scores, or a clear error if there are
+    none."""
+    name = assignment_name(args.name, args.root) if _is_zip(args.name) else args.name
     gradebook = _gradebook(args)
     try:
-        results = gradebook.results(args.name)
-        manual = gradebook.manual(args.name)
+        results = gradebook.results(name)
+        manual = gradebook.manual(name)
     finally:
         gradebook.close()
     if not results:
-        raise LookupError(f"the gradebook has no results for {args.name!r}")
-    return results, manual
+        raise LookupError(f"the gradebook has no results for {name!r}: grade the submissions "
+                          "first, with the same --gradebook or --db-url")
+    return name, results, manual
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from autograder.exports import export_csv
     from autograder.roster import load_roster
 
-    results, manual = _recorded(args)
-    text = export_csv(args.format, args.name, results, load_roster(args.roster),
-                      _manual_points(args.name, args.root), manual)
+    name, results, manual = _recorded(args)
+    text = export_csv(args.format, name, results, load_roster(args.roster),
+                      _manual_points(args.name, args.root, manual), manual)
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {len(results)} grades for {args.format} to {args.out}")
     return 0
@@ -230,8 +298,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_feedback(args: argparse.Namespace) -> int:
     from autograder.exports import write_feedback
 
-    results, manual = _recorded(args)
-    written = write_feedback(args.out, args.name, results, manual)
+    name, results, manual = _recorded(args)
+    written = write_feedback(args.out, name, results, manual)
     print(f"wrote {len(written)} feedback files to {args.out}")
     return 0
 
@@ -274,7 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade = sub.add_parser("grade", help="grade a folder or zip of submissions")
     grade.add_argument("assignment", help="an assignment's name, or the path of an otter "
                        "autograder zip")
-    grade.add_argument("submissions", type=Path, help="a folder or zip of .ipynb files")
+    grade.add_argument("submissions", type=Path, help="a folder or zip of submissions: "
+                       "notebooks, students' otter export zips, or both")
     _add_gradebook_options(grade)
     grade.add_argument("--json", action="store_true",
                        help="print one JSON object per submission, one per line")
@@ -289,19 +358,23 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     grade.set_defaults(func=_cmd_grade)
     review = sub.add_parser("review", help="collect free-response answers for marking")
-    review.add_argument("name", help="an assignment of this project")
-    review.add_argument("submissions", type=Path, help="a folder or zip of .ipynb files")
+    review.add_argument("name", help="an assignment of this project, or an otter zip's path")
+    review.add_argument("submissions", type=Path, help="a folder or zip of submissions")
     review.add_argument("--out", type=Path, default=Path("review.csv"))
+    review.add_argument("--question", action="append", default=[], metavar="NAME=POINTS",
+                        help="with an otter zip: each free-response question, in order")
     _add_gradebook_options(review, purpose="; the printed review-import command records the "
                            "scores there")
     review.set_defaults(func=_cmd_review)
     imported = sub.add_parser("review-import", help="record the scores entered in a review file")
-    imported.add_argument("name", help="an assignment of this project")
+    imported.add_argument("name", help="an assignment of this project, or an otter zip's "
+                          "path (its questions are then those of the review file)")
     imported.add_argument("review", type=Path, help="the review CSV with scores filled in")
     _add_gradebook_options(imported)
     imported.set_defaults(func=_cmd_review_import)
     export = sub.add_parser("export", help="grades as a CSV for an LMS import")
-    export.add_argument("name", help="the assignment's name in the gradebook")
+    export.add_argument("name", help="the assignment's name in the gradebook, or its otter "
+                        "zip's path")
     export.add_argument("--format", required=True, choices=["canvas", "brightspace", "moodle"])
     export.add_argument("--out", type=Path, required=True)
     export.add_argument("--roster", type=Path, help="CSV: submission,name,username,email,"
@@ -309,7 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_gradebook_options(export)
     export.set_defaults(func=_cmd_export)
     feedback = sub.add_parser("feedback", help="one feedback file per submission")
-    feedback.add_argument("name", help="the assignment's name in the gradebook")
+    feedback.add_argument("name", help="the assignment's name in the gradebook, or its otter "
+                          "zip's path")
     feedback.add_argument("--out", type=Path, required=True, help="folder for the files")
     _add_gradebook_options(feedback)
     feedback.set_defaults(func=_cmd_feedback)

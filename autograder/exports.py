@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from autograder.gradebook import SubmissionResult
-from autograder.roster import Student, student_for
+from autograder.roster import Student, student_for, student_key
 
 FORMATS = ("canvas", "brightspace", "moodle")
 
@@ -103,9 +103,13 @@ def write_feedback(folder: Path, assignment: str, results: Iterable[SubmissionRe
                    manual: dict | None = None) -> list[Path]:
     """One ``<submission>.txt`` per submission in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for result in results:
-        path = folder / (Path(result.submission).name.removesuffix(".ipynb") + ".txt")
+    written, used = [], set()
+    for result in sorted(results, key=lambda r: r.submission):
+        stem = student_key(result.submission)
+        if stem in used:  # two submissions from one folder: name the file after the path
+            stem = result.submission.replace("/", "__").removesuffix(".ipynb")
+        used.add(stem)
+        path = folder / (stem + ".txt")
         path.write_text(feedback_text(assignment, result, (manual or {}).get(result.submission)),
                         encoding="utf-8")
         written.append(path)

@@ -44,6 +44,34 @@ def manual_questions(source: Path) -> list[ManualQuestion]:
     return questions
 
 
+def count_answers(notebook_text: str) -> int:
+    """How many free-response questions a notebook holds (otter's question markers)."""
+    try:
+        cells = json.loads(notebook_text)["cells"]
+    except (ValueError, KeyError, TypeError):
+        return 0
+    return sum("".join(c.get("source", "")).lstrip().startswith(BEGIN)
+               for c in cells if isinstance(c, dict))
+
+
+def questions_in_review(path: Path) -> list[ManualQuestion]:
+    """The questions of a review file (for an otter zip, which does not record them): each
+    with the points possible written beside it, which must agree from row to row."""
+    questions: dict[str, float] = {}
+    with Path(path).open(newline="", encoding="utf-8-sig") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            name = (row.get("question") or "").strip()
+            try:
+                points = float(row.get("points_possible") or "")
+            except ValueError:
+                raise ValueError(f"{path}, line {line}: points_possible is not a number") \
+                    from None
+            if questions.setdefault(name, points) != points:
+                raise ValueError(f"{path}, line {line}: {name} is worth {questions[name]:g} "
+                                 f"points on an earlier row and {points:g} here")
+    return [ManualQuestion(name, points) for name, points in questions.items()]
+
+
 def answers_in(notebook_text: str, count: int) -> list[str]:
     """The text between each manual question's prompt and its end marker, in order."""
     try:

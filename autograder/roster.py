@@ -3,7 +3,8 @@
 LMS imports match grades to students by an identifier (Canvas: SIS user or login ID; Brightspace:
 Org Defined ID or username; Moodle: username, email or ID number). A roster maps each
 submission file to those identifiers. Without one, a submission's file name without ``.ipynb``
-is used as the student's username, the convention of most LMS bulk downloads' renaming tools.
+is used as the student's username, the convention of most LMS bulk downloads' renaming tools;
+when each student's work is in a folder of its own (``alice/hw01.zip``), the folder's name.
 """
 
 from __future__ import annotations
@@ -45,8 +46,19 @@ def load_roster(path: Path | None) -> dict[str, Student]:
         return roster
 
 
+def student_key(submission: str) -> str:
+    """Who a submission is from, without a roster: the folder it is in, when each student's
+    work is in a folder of their own (``alice/hw01.zip``, as otter's export zips and
+    Gradescope's downloads come), else its file name without the extension (``alice.ipynb``).
+    A roster overrides both."""
+    path = Path(submission)
+    if len(path.parts) > 1:
+        return path.parent.name
+    return path.name.removesuffix(".ipynb").removesuffix(".zip")
+
+
 def student_for(submission: str, roster: dict[str, Student]) -> Student:
     if submission in roster:
         return roster[submission]
-    stem = Path(submission).name.removesuffix(".ipynb")
-    return Student(submission, stem, stem, "", "")
+    key = student_key(submission)
+    return Student(submission, key, key, "", "")

@@ -1,13 +1,19 @@
 """Otter assignments written for this suite, each exercising one way otter behaves, graded by
 otter itself and by ``autograder grade``: per-question scores must be equal.
 
-The cases so far: a ``%matplotlib inline`` line in the import cell (it must not skip the rest
-of the cell), a grading ``seed`` in otter's configuration (applied at the top of every cell, as
+The first assignment (OK-format tests): a ``%matplotlib inline`` line in the import cell (it
+must not skip the rest of the cell), a grading ``seed`` (applied at the top of every cell, as
 otter does), ``points_possible`` (the total otter reports is scaled to it), numpy print options
 that the notebook changes (an OK-format test compares printed output, so the tests must print
-as the notebook's process prints), and the assignment's name from a zip whose file name carries
-otter's build timestamp. Functions, generators, classes and other libraries' objects as answers
-are not carried yet (see the closing note of issue 9).
+as the notebook's process prints), a function whose result a doctest prints, and the
+assignment's name from a zip whose file name carries otter's build timestamp.
+
+The second (exception-format tests): a function, a generator, a class, a pandas Styler, a
+matplotlib Axes, an instructor's helper module under an alias, a file the student hands in
+with the notebook in the zip otter's export cell makes, answers changed after their checks
+ran (otter scores a question at its last ``grader.check`` when the notebook has the name it
+gives ``otter.Notebook``), a notebook handed in alongside the zips, answers that lie about
+themselves, and the instructor's follow-up commands (review, export, feedback) on the zip.
 """
 
 from __future__ import annotations
@@ -261,6 +267,11 @@ def _objects_source() -> dict:
                        "`responses`.",
                        "responses = len(pd.read_csv('survey.csv'))  # SOLUTION",
                        [_exc("responses", "assert responses == 3")])
+    cells += [_cell("raw", "# BEGIN QUESTION\nname: q8\nmanual: true\npoints: 2"),
+              _cell("markdown", "In two sentences, tell your director what the survey says."),
+              _cell("raw", "# BEGIN SOLUTION"),
+              _cell("markdown", "Two of three people surveyed said yes."),
+              _cell("raw", "# END SOLUTION"), _cell("raw", "# END QUESTION")]
     return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
             "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                         "language": "python"},
@@ -377,21 +388,25 @@ def _otter_run(zip_path: Path, submission: Path, tmp_path: Path) -> dict[str, fl
     return scores
 
 
-def _grade_folder(zip_path: Path, folder: Path, tmp_path: Path) -> dict:
-    tests = AutograderTests(zip_path)
-    gradebook = Gradebook(database_url(tmp_path / "grades.db"))
+@pytest.fixture(scope="module")
+def graded_objects(objects, tmp_path_factory):
+    """The folder graded once, as an instructor would, by the command line."""
+    from autograder.cli import main
+
+    gradebook = tmp_path_factory.mktemp("objects-gradebook") / "grades.db"
+    assert main(["grade", str(objects["zip"]), str(objects["folder"]), "--gradebook",
+                 str(gradebook), "--quiet", "--workers", "2", "--timeout", "60"]) == 0
+    book = Gradebook(database_url(gradebook))
     try:
-        with open_submissions(folder, tests.assignment_name) as submissions:
-            return {r.submission: r for r in grade_submissions(
-                tests, submissions, gradebook, "compat-objects", workers=2,
-                limits=Limits(timeout_s=60, memory_mb=1024))}
+        results = {r.submission: r for r in book.results("compat-objects")}
     finally:
-        tests.close()
-        gradebook.close()
+        book.close()
+    return {"results": results, "gradebook": gradebook}
 
 
-def test_functions_generators_classes_and_library_objects_score_as_in_otter(objects, tmp_path):
-    ours = _grade_folder(objects["zip"], objects["folder"], tmp_path)
+def test_functions_generators_classes_and_library_objects_score_as_in_otter(
+        objects, graded_objects, tmp_path):
+    ours = graded_objects["results"]
     students = ["blank", "late", "liars", "partial", "solution"]
     assert sorted(ours) == sorted([f"{s}/compat-objects.zip" for s in students]
                                   + ["late-renamed.ipynb", "no-zip.ipynb"]), sorted(ours)
@@ -404,6 +419,7 @@ def test_functions_generators_classes_and_library_objects_score_as_in_otter(obje
         assert {q.question: q.score for q in result.questions} == scores, (name, result.reason)
     solution = ours["solution/compat-objects.zip"]
     assert solution.score == solution.possible == 10, solution.reason
+    assert solution.status == "completed" and not solution.reason
     assert ours["blank/compat-objects.zip"].score == 0
     assert 0 < ours["partial/compat-objects.zip"].score < 10
     # Checked before the late change: full marks; renamed, its checks never ran: scored at the
@@ -411,10 +427,75 @@ def test_functions_generators_classes_and_library_objects_score_as_in_otter(obje
     assert ours["late/compat-objects.zip"].score == 10
     assert sum(theirs["late-renamed"].values()) < 5
     assert theirs["no-zip"]["q7"] == 0 and sum(theirs["no-zip"].values()) == 9
+    # otter's own cells fail in a renamed notebook, under otter too: that is not reported.
+    assert "otter" not in ours["late-renamed.ipynb"].reason.lower()
 
 
-def test_answers_that_lie_about_themselves_gain_nothing(objects, tmp_path):
-    ours = _grade_folder(objects["zip"], objects["folder"], tmp_path)
-    liars = {q.question: q.score for q in ours["liars/compat-objects.zip"].questions}
+def test_answers_that_lie_about_themselves_gain_nothing(graded_objects):
+    liars = {q.question: q.score
+             for q in graded_objects["results"]["liars/compat-objects.zip"].questions}
     # q4 and q5 keep the solution's honest answers; every lying answer scores nothing.
     assert liars == {"q1": 0, "q2": 0, "q3": 0, "q4": 1, "q5": 1, "q6": 0, "q7": 0}, liars
+
+
+def test_review_export_and_feedback_take_the_otter_zip(objects, graded_objects, tmp_path,
+                                                      capsys):
+    from autograder.cli import main
+
+    where = ["--gradebook", str(graded_objects["gradebook"])]
+    zip_path, review = str(objects["zip"]), tmp_path / "review.csv"
+    # The zip does not say what its free-response question is called or worth: ask.
+    assert main(["review", zip_path, str(objects["folder"]), "--out", str(review), *where]) == 2
+    assert "--question NAME=POINTS" in capsys.readouterr().err
+    assert main(["review", zip_path, str(objects["folder"]), "--out", str(review),
+                 "--question", "q8=2", *where]) == 0
+    import csv
+
+    rows = list(csv.DictReader(review.open()))
+    assert len(rows) == 7 and {r["question"] for r in rows} == {"q8"}
+    [solution] = [r for r in rows if r["submission"] == "solution/compat-objects.zip"]
+    assert "Two of three" in solution["answer"]
+    for row in rows:
+        row["score"] = "2" if row["submission"] == "solution/compat-objects.zip" else "0"
+    with review.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert main(["review-import", zip_path, str(review), *where]) == 0
+    out = tmp_path / "canvas.csv"
+    assert main(["export", zip_path, "--format", "canvas", "--out", str(out), *where]) == 0
+    grades = {r["Student"]: r for r in csv.DictReader(out.open())}
+    assert grades["solution"]["compat-objects"] == "12"  # 10 autograded and 2 by hand
+    assert grades["Points Possible"]["compat-objects"] == "12"
+    feedback = tmp_path / "feedback"
+    assert main(["feedback", zip_path, "--out", str(feedback), *where]) == 0
+    assert sorted(p.name for p in feedback.iterdir()) == sorted(
+        ["blank.txt", "late.txt", "late-renamed.txt", "liars.txt", "no-zip.txt",
+         "partial.txt", "solution.txt"])
+
+
+def test_plugins_are_refused_and_old_ok_tests_are_read(tmp_path):
+    import zipfile
+
+    plugged = tmp_path / "lab-autograder.zip"
+    with zipfile.ZipFile(plugged, "w") as archive:
+        archive.writestr("otter_config.json", json.dumps(
+            {"plugins": ["otter.plugins.builtin.GoogleSheetsGradeOverride"]}))
+        archive.writestr("tests/q1.py", "OK_FORMAT = True\ntest = {'name': 'q1', 'points': 1, "
+                                        "'suites': []}")
+    with pytest.raises(ValueError, match="uses otter plugins .*GoogleSheetsGradeOverride"):
+        AutograderTests(plugged)
+    # Written for otter before version 3, which did not mark the format: still an OK test.
+    old = tmp_path / "old-autograder.zip"
+    case = {"code": ">>> answer\n2", "hidden": False, "locked": False}
+    with zipfile.ZipFile(old, "w") as archive:
+        archive.writestr("tests/q1.py", "test = " + repr(
+            {"name": "q1", "points": 2, "suites": [{"cases": [case], "scored": True,
+                                                    "setup": "", "teardown": "",
+                                                    "type": "doctest"}]}))
+    tests = AutograderTests(old)
+    try:
+        assert tests.score_namespace({"answer": 2})["q1"].score == 2
+        assert tests.score_namespace({"answer": 3})["q1"].score == 0
+    finally:
+        tests.close()
