@@ -102,6 +102,9 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         gradebook = Gradebook(url)
         try:
             with open_submissions(args.submissions, tests.assignment_name) as submissions:
+                if not submissions:
+                    raise LookupError(f"{args.submissions} holds no notebook (.ipynb) and no "
+                                      "otter submission zip to grade")
                 progress = Progress("[progress.description]{task.description}", BarColumn(),
                                     MofNCompleteColumn(), TimeElapsedColumn(), console=err,
                                     disable=args.quiet)

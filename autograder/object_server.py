@@ -14,36 +14,52 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import os
+import sys
 import types
 from typing import Any
 
 from autograder.channel import Channel, ChannelClosed
-from autograder.values import IMPORTABLE_MODULES, Unencodable, decode, encode
+from autograder.proxies import REFERENCE_ROOTS, SAFE_BUILTINS
+from autograder.values import Unencodable, decode, encode
 
 # Names IPython puts in every namespace; they are not the notebook's answers.
 SHELL_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython"})
 MAX_HANDLES = 100_000
-RESOLVABLE_MODULES = IMPORTABLE_MODULES | {"builtins"}
+
+
+def _from_submission(module: types.ModuleType) -> bool:
+    """Whether a module is the submission's own (a file in its folder), not the installation's
+    or the assignment's."""
+    path = getattr(module, "__file__", None)
+    if not isinstance(path, str):
+        return False
+    here = os.path.realpath(os.getcwd())
+    return os.path.realpath(path).startswith(here + os.sep)
 
 
 def _reference(value: Any) -> list[str] | None:
-    """[module, qualified name] when ``value`` is a function or class the grader can import
-    itself from one of :data:`RESOLVABLE_MODULES` (``from numpy import mean``): the tests then
-    use the grader's own copy, never the submission's."""
-    module = getattr(value, "__module__", None)
+    """[module, qualified name] when ``value`` is a function or class defined at the top of a
+    module the grader takes from its own installation (``from numpy import mean``; see
+    :data:`autograder.proxies.REFERENCE_ROOTS`): the tests then use the grader's own copy,
+    never the submission's. Other callables stay in the sandbox, behind a handle."""
+    module_name = getattr(value, "__module__", None)
     name = getattr(value, "__qualname__", None)
-    if not (isinstance(module, str) and isinstance(name, str)) or "<" in name:
+    if not (isinstance(module_name, str) and isinstance(name, str)) or "<" in name \
+            or module_name == "__main__":
         return None
-    roots = {module, module.split(".")[0]}
-    if not roots & RESOLVABLE_MODULES and module not in RESOLVABLE_MODULES:
+    module = sys.modules.get(module_name)
+    if module is None or _from_submission(module) or not (
+            module_name.split(".")[0] in REFERENCE_ROOTS
+            or (module_name == "builtins" and name in SAFE_BUILTINS)):
         return None
+    found: Any = module
     try:
-        found: Any = importlib.import_module(module)
         for part in name.split("."):
             found = getattr(found, part)
-    except (ImportError, AttributeError):
+    except AttributeError:
         return None
-    return [module, name] if found is value else None
+    return [module_name, name] if found is value else None
 
 
 class HandleTable:
@@ -69,8 +85,8 @@ class HandleTable:
 
     def answer(self, value: Any) -> Any:
         """``value`` as data if it is data, else as a reference or a handle."""
-        if isinstance(value, types.ModuleType):
-            if value.__name__ in IMPORTABLE_MODULES:
+        if isinstance(value, types.ModuleType):  # by name, unless it is the student's own
+            if not _from_submission(value):
                 return {"__module__": value.__name__}
             return self.handle(value)
         try:

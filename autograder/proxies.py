@@ -26,14 +26,22 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import re
 import sys
 import types
 from typing import Any
 
 from autograder.channel import Channel, ChannelClosed, ChannelTimeout
-from autograder.values import IMPORTABLE_MODULES, Unencodable, decode, encode
+from autograder.values import Unencodable, decode, encode
 
-RESOLVABLE_MODULES = IMPORTABLE_MODULES | {"builtins"}
+# The names tests give the libraries they use. A submission that binds one of them to anything
+# but that library (``np = Liar()``) does not change what the tests call: they get the
+# grader's own module, as if the notebook had imported it.
+CONVENTIONAL_ALIASES = {"np": "numpy", "pd": "pandas", "plt": "matplotlib.pyplot",
+                        "numpy": "numpy", "pandas": "pandas", "math": "math", "re": "re",
+                        "lt": "learner_tools", "stats": "scipy.stats", "sm": "statsmodels.api",
+                        "sns": "seaborn"}
+_MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 # Exceptions a request may raise in the tests, by the name the sandbox reports; anything else
 # (and anything that would stop the grader, such as SystemExit) arrives as a RemoteError.
@@ -148,11 +156,18 @@ def decode_answer(item: Any, session: Session | None) -> Any:
         if "__ref__" in item:
             return _resolve(item["__ref__"])
         if "__module__" in item:
-            name = item["__module__"]
-            if name not in IMPORTABLE_MODULES:
-                raise ValueError(f"module {name!r} is not imported for the tests")
-            return importlib.import_module(name)
+            return import_installed(item["__module__"])
     return decode(item)
+
+
+def import_installed(name: Any) -> types.ModuleType:
+    """The grader's own copy of a module the submission named: imported from the grader's
+    installation and the assignment's support files (the sandbox's folder is never on the
+    grader's path), so only code the instructor installed runs. An ``ImportError`` if there is
+    none."""
+    if not isinstance(name, str) or not _MODULE_NAME.fullmatch(name) or name == "__main__":
+        raise ImportError(f"{name!r} is not a module name")
+    return importlib.import_module(name)
 
 
 def _exception_from(error: Any) -> Exception:
@@ -171,13 +186,33 @@ def _exception_from(error: Any) -> Exception:
         return RemoteError(f"{kind}: {message}")
 
 
+# Where a function or class the submission names (``from numpy import mean``) may be taken
+# from the grader's own installation instead of being called in the sandbox: libraries that
+# only compute on data, and builtins that do nothing else. A name elsewhere (``os.system``,
+# ``builtins.exec``) is not taken: the tests would be calling what the student chose.
+REFERENCE_ROOTS = frozenset({"numpy", "pandas", "math", "cmath", "statistics", "decimal",
+                             "fractions", "datetime", "collections", "itertools", "functools",
+                             "operator", "re", "string", "textwrap", "learner_tools"})
+SAFE_BUILTINS = frozenset({
+    "abs", "all", "any", "bool", "bytes", "callable", "chr", "complex", "dict", "divmod",
+    "enumerate", "filter", "float", "format", "frozenset", "hash", "hex", "int", "isinstance",
+    "issubclass", "iter", "len", "list", "map", "max", "min", "next", "oct", "ord", "pow",
+    "range", "repr", "reversed", "round", "set", "slice", "sorted", "str", "sum", "tuple",
+    "type", "zip"})
+
+
 def _resolve(reference: Any) -> Any:
-    """The grader's own copy of a function or class named by the sandbox."""
+    """The grader's own copy of a function or class named by the sandbox (only from
+    :data:`REFERENCE_ROOTS` and :data:`SAFE_BUILTINS`)."""
     module, name = (str(part) for part in reference)
-    if module not in RESOLVABLE_MODULES and module.split(".")[0] not in RESOLVABLE_MODULES:
-        raise ValueError(f"{module} is not imported for the tests")
-    found: Any = importlib.import_module(module)
+    allowed = (module == "builtins" and name in SAFE_BUILTINS) or \
+        module.split(".")[0] in REFERENCE_ROOTS
+    if not allowed:
+        raise ValueError(f"{module}.{name} is not taken from the grader's installation")
+    found: Any = import_installed(module)
     for part in name.split("."):
+        if part.startswith("__") or "<" in part:
+            raise ValueError(f"{name!r} is not a name defined at the top of {module}")
         found = getattr(found, part)
     return found
 
@@ -185,12 +220,57 @@ def _resolve(reference: Any) -> Any:
 def _reference(value: Any) -> list[str] | None:
     module = getattr(value, "__module__", None)
     name = getattr(value, "__qualname__", None)
-    if not (isinstance(module, str) and isinstance(name, str)) or "<" in name:
+    if not (isinstance(module, str) and isinstance(name, str)) or "<" in name \
+            or module not in sys.modules:
         return None
     try:
         return [module, name] if _resolve([module, name]) is value else None
     except (ImportError, AttributeError, ValueError):
         return None
+
+
+class _ShadowedBuiltin:
+    """A submission's function named like a builtin (``def sum(a, b)``, or a lying
+    ``isinstance``). As in the student's kernel, the tests reach it under that name; but where
+    the builtin itself answers the call, its answer is the one given, so that a function that
+    lies (``abs = lambda x: 0``) cannot pass a test written with the builtin in mind. Only a
+    call the builtin refuses (``sum(1, 2)``) reaches the submission's function."""
+
+    def __init__(self, builtin: Any, proxy: CallableProxy) -> None:
+        self._builtin, self._proxy = builtin, proxy
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self._builtin(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - the builtin does not take this call: the answer may
+            return self._proxy(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._proxy, name)
+
+    def __repr__(self) -> str:
+        return repr(self._proxy)
+
+
+def guard_names(namespace: dict[str, Any]) -> dict[str, Any]:
+    """The namespace with a submission's objects kept from standing in for the builtins and
+    libraries the tests use (see :class:`_ShadowedBuiltin` and :data:`CONVENTIONAL_ALIASES`)."""
+    for name, value in list(namespace.items()):
+        if not isinstance(value, Proxy):
+            continue
+        if name in CONVENTIONAL_ALIASES:
+            try:
+                namespace[name] = import_installed(CONVENTIONAL_ALIASES[name])
+            except ImportError:
+                del namespace[name]
+        elif name in vars(builtins) and not name.startswith("_"):
+            builtin = vars(builtins)[name]
+            if isinstance(value, CallableProxy) and not object.__getattribute__(value,
+                                                                                "_is_type"):
+                namespace[name] = _ShadowedBuiltin(builtin, value)
+            else:  # a class or object named like a builtin: the builtin
+                del namespace[name]
+    return namespace
 
 
 class Proxy:
@@ -382,8 +462,8 @@ def decode_namespace(payload: str | dict, session: Session | None = None,
                      values: dict | None = None, decoded: dict | None = None) -> dict[str, Any]:
     """A fresh global namespace for the tests from the sandbox's message.
 
-    Data values are rebuilt; a module the grader imports itself (numpy, pandas, the course's
-    helpers, the standard library's data modules) is imported here; anything else becomes a
+    Data values are rebuilt; modules, and functions and classes defined in them, are the
+    grader's own, imported here by name (:func:`import_installed`); anything else becomes a
     proxy on ``session``, or is left out without one (the sandbox has ended). A value sent once
     under a key (``{"__value__": key}``, see :class:`autograder.object_server.AnswerEncoder`)
     is looked up in ``values`` (by default the payload's own) and rebuilt once, in ``decoded``.
@@ -416,4 +496,4 @@ def decode_namespace(payload: str | dict, session: Session | None = None,
         is_module = not isinstance(value, Proxy) and isinstance(value, types.ModuleType)
         (modules if is_module else namespace)[name] = value
     namespace.update(modules)
-    return namespace
+    return guard_names(namespace)

@@ -491,6 +491,7 @@ def execute_and_score(cells: list[str], support_dir: Path | None, limits: Limits
     try:
         execution = _first_message(run, limits)
         if execution.payload is not None:
+            _import_named_modules(execution)
             execution.results, problem = _score_in_scorer(run, execution, autograder_zip,
                                                           support_dir, limits)
             if problem:
@@ -500,6 +501,28 @@ def execute_and_score(cells: list[str], support_dir: Path | None, limits: Limits
         peak = _stop(run)
     execution.peak_memory_mb = peak
     return execution
+
+
+def _import_named_modules(execution: Execution) -> None:
+    """Import, in this worker, the installed modules the submission used, once: each scorer
+    (and each later sandbox) forked from the worker then has them without importing again."""
+    from autograder.otter_compat import import_library_modules
+    from autograder.proxies import import_installed
+
+    import_library_modules(execution.modules)
+    named = set()
+    for item in [*execution.payload.get("answers", {}).values(),
+                 *(execution.payload.get("values") or {}).values()]:
+        if isinstance(item, dict):
+            if "__module__" in item:
+                named.add(item["__module__"])
+            elif "__ref__" in item and isinstance(item["__ref__"], list) and item["__ref__"]:
+                named.add(item["__ref__"][0])
+    for name in sorted(named, key=str)[:200]:
+        try:
+            import_installed(name)
+        except Exception:  # noqa: BLE001 - one the grader cannot import stays absent
+            pass
 
 
 def _score_in_scorer(run: _Run, execution: Execution, autograder_zip: Path,
@@ -548,7 +571,6 @@ def _score(run: _Run, execution: Execution, autograder_zip: Path, support_dir: P
     """In the scorer: read the tests, rebuild the namespace with proxies, run the tests."""
     import sys
 
-    from autograder.otter_compat import import_library_modules
     from autograder.proxies import Session, decode_namespace
     from autograder.scoring import AutograderTests, results_to_data
 
@@ -559,7 +581,6 @@ def _score(run: _Run, execution: Execution, autograder_zip: Path, support_dir: P
     if support_dir is not None:
         os.chdir(support_dir)
         sys.path.insert(0, str(support_dir))
-    import_library_modules(execution.modules)
     session = Session(run.channel, time.monotonic() + limits.timeout_s)
     values, decoded = execution.payload.get("values"), {}
     namespace = decode_namespace(execution.payload, session, values, decoded)

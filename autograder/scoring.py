@@ -61,8 +61,9 @@ def _hint(outcome) -> str:
 
 
 def _read_test_file(path: Path, config, zip_path: Path):
-    """One of the zip's test files, as otter reads it; an OK-format file from an otter older
-    than version 3 (which did not write ``OK_FORMAT = True``) is read as the OK test it is."""
+    """One of the zip's test files, as otter reads it; an OK-format file from an older otter,
+    which did not write ``OK_FORMAT = True`` (otter 7 refuses it), is read as the OK test it
+    is."""
     from otter.test_files import create_test_file
     from otter.test_files.ok_test import OKTestFile
 

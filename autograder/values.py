@@ -4,15 +4,14 @@ Student code runs in a sandbox; tests run in the grader. What crosses between th
 able to act: a pickle can run any code when it is loaded, and an object of the student's own
 class can lie in its ``__eq__``. So the sandbox encodes only data (numbers, text, lists,
 dicts, numpy arrays and pandas Series, DataFrames and Index objects with their dtypes) as
-tagged JSON, and the grader rebuilds them with pandas and numpy constructors. Anything else is
-left out, exactly as if the student had not defined it.
+tagged JSON, and the grader rebuilds them with pandas and numpy constructors. Anything else
+stays in the sandbox (see :mod:`autograder.proxies`).
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
 import math
 from collections import Counter, OrderedDict, defaultdict
 from decimal import Decimal
@@ -24,16 +23,6 @@ import pandas as pd
 
 MAX_ITEMS = 2_000_000  # cells in one encoded value; larger values are left out
 MAX_DEPTH = 6
-
-# Module names a submission may have imported under an alias that tests then use (np, pd, lt).
-# The grader imports its own fresh copy of these; nothing else is imported on a student's say.
-IMPORTABLE_MODULES = frozenset({
-    "numpy", "pandas", "learner_tools", "learner_tools.cleaning", "learner_tools.data",
-    "learner_tools.style", "learner_tools.explorers", "learner_tools.checks",
-    "learner_tools.intervals", "math", "re", "statistics", "datetime", "decimal", "fractions",
-    "json", "collections", "itertools", "functools", "matplotlib", "matplotlib.pyplot",
-})
-
 
 # The default factories a defaultdict may carry as data (by name, rebuilt from builtins).
 DEFAULT_FACTORIES = {int: "int", float: "float", str: "str", list: "list", dict: "dict",
@@ -259,44 +248,3 @@ def decode(item: Any) -> Any:
     if "__slice__" in item:
         return slice(*(decode(v) for v in item["__slice__"]))
     return _decode_scalar(item)
-
-
-def encode_namespace(namespace: dict[str, Any]) -> str:
-    """The data values and module aliases of a notebook's global namespace, as JSON text."""
-    import types
-
-    values, modules = {}, {}
-    for name, value in list(namespace.items()):
-        if name.startswith("_") or name in ("In", "Out", "exit", "quit", "get_ipython"):
-            continue
-        if isinstance(value, types.ModuleType):
-            modules[name] = value.__name__
-            continue
-        try:
-            values[name] = encode(value)
-        except (Unencodable, TypeError, ValueError, OverflowError, RecursionError):
-            continue
-    return json.dumps({"values": values, "modules": modules}, allow_nan=False)
-
-
-def decode_namespace(payload: str) -> dict[str, Any]:
-    """A fresh global namespace for the tests: decoded values, then freshly imported modules.
-
-    Modules are imported here, by the grader, and only from :data:`IMPORTABLE_MODULES`; they are
-    added last, so a value can never take the place of a module the tests rely on.
-    """
-    import importlib
-
-    data = json.loads(payload)
-    namespace: dict[str, Any] = {}
-    for name, item in data.get("values", {}).items():
-        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
-            continue
-        try:
-            namespace[name] = decode(item)
-        except (ValueError, TypeError, KeyError, OverflowError):
-            continue
-    for alias, module in data.get("modules", {}).items():
-        if isinstance(alias, str) and alias.isidentifier() and module in IMPORTABLE_MODULES:
-            namespace[alias] = importlib.import_module(module)
-    return namespace

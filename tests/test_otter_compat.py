@@ -176,6 +176,17 @@ def test_a_mistyped_zip_path_and_an_r_assignment_get_clear_messages(tmp_path):
         AutograderTests(r_zip)
 
 
+def test_a_folder_with_nothing_to_grade_says_so(compat, tmp_path, capsys):
+    from autograder.cli import main
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not a submission")
+    assert main(["grade", str(compat["zip"]), str(empty), "--gradebook",
+                 str(tmp_path / "g.db"), "--quiet"]) == 2
+    assert "holds no notebook (.ipynb) and no otter submission zip" in capsys.readouterr().err
+
+
 # A second assignment, with exception-format tests, whose answers are not plain data: a
 # function, a generator, a class, a pandas Styler, a matplotlib Axes, a helper module of the
 # instructor's under an alias, and a file the student hands in with the notebook.
@@ -485,7 +496,7 @@ def test_plugins_are_refused_and_old_ok_tests_are_read(tmp_path):
                                         "'suites': []}")
     with pytest.raises(ValueError, match="uses otter plugins .*GoogleSheetsGradeOverride"):
         AutograderTests(plugged)
-    # Written for otter before version 3, which did not mark the format: still an OK test.
+    # Written for an older otter, which did not mark the format: still an OK test.
     old = tmp_path / "old-autograder.zip"
     case = {"code": ">>> answer\n2", "hidden": False, "locked": False}
     with zipfile.ZipFile(old, "w") as archive:

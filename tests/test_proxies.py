@@ -154,9 +154,14 @@ def test_a_garbled_answer_is_refused_not_trusted():
     Channel(theirs).send({"error": {"builtin": "SystemExit", "type": "SystemExit"}})
     with pytest.raises(RemoteError):
         proxy()
-    Channel(theirs).send({"value": {"__module__": "os"}})
-    with pytest.raises(ValueError, match="not imported"):
+    Channel(theirs).send({"value": {"__module__": "no_such_module_anywhere"}})
+    with pytest.raises(ImportError):
         proxy()
+    # A function the tests would then call is never one the student picked from the system.
+    for reference in (["os", "system"], ["builtins", "exec"], ["shutil", "rmtree"]):
+        Channel(theirs).send({"value": {"__ref__": reference}})
+        with pytest.raises(ValueError, match="not taken from the grader"):
+            proxy()
 
 
 def test_tables_are_sent_once_and_again_when_changed_in_place():

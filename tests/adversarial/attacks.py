@@ -72,6 +72,21 @@ worst_month = Always()
 months_missed = Always()
 mail_applications = SneakySeries([0] * 5, dtype="Int64")  # wrong length: its tricks must not help
 '''),
+    Attack("shadow-builtins-and-library-names", "blank", r'''
+class Always:
+    def __eq__(self, other): return True
+    def __ne__(self, other): return False
+    def __bool__(self): return True
+    def __call__(self, *a, **k): return self
+    def __getattr__(self, name): return self
+isinstance = issubclass = callable = hasattr = lambda *a, **k: True
+abs = round = lambda *a, **k: 0
+len = lambda *a, **k: 6
+all = any = bool = lambda *a, **k: True
+np = pd = lt = numpy = pandas = Always()
+import math as re  # a real module under a name the tests use for another
+worst_month = months_missed = Always()
+'''),
     Attack("print-fake-results", "blank", r'''
 import json
 questions = ["q1", "q2", "q3", "q4", "q5", "q6", "q7"]
