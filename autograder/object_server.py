@@ -196,6 +196,10 @@ def _exception(error: BaseException) -> dict:
                       "message": message}}
 
 
+# Requests answered by one builtin applied to the kept object.
+_UNARY = {"len": len, "iter": iter, "next": next, "repr": repr, "str": str, "bool": bool}
+
+
 def _perform(table: HandleTable, request: dict) -> Any:
     op = request["op"]
     target = table.objects[int(request["target"])] if "target" in request else None
@@ -213,18 +217,8 @@ def _perform(table: HandleTable, request: dict) -> Any:
     if op == "setitem":
         target[table.argument(request["key"])] = table.argument(request["value"])
         return None
-    if op == "len":
-        return len(target)
-    if op == "iter":
-        return iter(target)
-    if op == "next":
-        return next(target)
-    if op == "repr":
-        return repr(target)
-    if op == "str":
-        return str(target)
-    if op == "bool":
-        return bool(target)
+    if op in _UNARY:
+        return _UNARY[op](target)
     if op == "dir":
         return sorted(str(name) for name in dir(target))
     if op == "isinstance":

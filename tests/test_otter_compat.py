@@ -57,6 +57,23 @@ def _question(name: str, prompt: str, solution: str, tests: list[tuple[str, str 
     return cells + [_cell("raw", "# END TESTS"), _cell("raw", "# END QUESTION")]
 
 
+def _notebook(cells: list[dict]) -> dict:
+    return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                        "language": "python"},
+                         "language_info": {"name": "python"}}}
+
+
+def _build(root: Path, name: str, notebook: dict, files: dict[str, str] | None = None):
+    """Otter Assign's build of a source notebook placed as a module's assignment."""
+    source = root / "modules" / "00-compat" / "assignment" / "source" / f"{name}.ipynb"
+    source.parent.mkdir(parents=True)
+    source.write_text(json.dumps(notebook), encoding="utf-8")
+    for file_name, text in (files or {}).items():
+        (source.parent / file_name).write_text(text)
+    return build_assignment(Assignment(name, "00-compat", source), root / "build")
+
+
 CONFIG = """# ASSIGNMENT CONFIG
 name: compat-basics
 init_cell: true
@@ -90,19 +107,13 @@ def _source() -> dict:
     cells += _question("q4", "Write `share(part, whole)`, the part's share of the whole.",
                        "def share(part, whole):\n    return part / whole  # SOLUTION",
                        [("share(3, 4)", "0.75"), ("share(1, 8) == 0.125", "True")])
-    return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                        "language": "python"},
-                         "language_info": {"name": "python"}}}
+    return _notebook(cells)
 
 
 @pytest.fixture(scope="module")
 def compat(tmp_path_factory):
     root = tmp_path_factory.mktemp("compat")
-    source = root / "modules" / "00-compat" / "assignment" / "source" / "compat-basics.ipynb"
-    source.parent.mkdir(parents=True)
-    source.write_text(json.dumps(_source()), encoding="utf-8")
-    built = build_assignment(Assignment("compat-basics", "00-compat", source), root / "build")
+    built = _build(root, "compat-basics", _source())
     # Otter names its zips with a build timestamp; the grader must still find the assignment.
     stamped = built.autograder_zip.with_name(
         "compat-basics-autograder_2026_12_01T06_05_11_123456.zip")
@@ -283,10 +294,7 @@ def _objects_source() -> dict:
               _cell("raw", "# BEGIN SOLUTION"),
               _cell("markdown", "Two of three people surveyed said yes."),
               _cell("raw", "# END SOLUTION"), _cell("raw", "# END QUESTION")]
-    return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                        "language": "python"},
-                         "language_info": {"name": "python"}}}
+    return _notebook(cells)
 
 
 # Wrong answers a learner might give, each in place of the solution's cell with a line that
@@ -349,11 +357,7 @@ def _export(notebook: Path, files: list[str]) -> Path:
 @pytest.fixture(scope="module")
 def objects(tmp_path_factory):
     root = tmp_path_factory.mktemp("objects")
-    source = root / "modules" / "00-compat" / "assignment" / "source" / "compat-objects.ipynb"
-    source.parent.mkdir(parents=True)
-    source.write_text(json.dumps(_objects_source()), encoding="utf-8")
-    (source.parent / "helpers.py").write_text(HELPERS)
-    built = build_assignment(Assignment("compat-objects", "00-compat", source), root / "build")
+    built = _build(root, "compat-objects", _objects_source(), {"helpers.py": HELPERS})
     solution = json.loads(built.solution_notebook.read_text(encoding="utf-8"))
     folder = root / "submissions"
     late = json.loads(json.dumps(solution))
