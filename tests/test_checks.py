@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from otter.test_files.ok_test import OKTestFile
 
-from learner_tools.checks import describe
+from learner_tools.checks import advice_from_output, describe
 from learner_tools.intervals import wilson_interval
 from learner_tools.style import data_behind
 
@@ -44,6 +44,18 @@ def test_a_known_mistake_is_named_without_a_trace():
     passed, text = _check(59.0)
     assert text == "q1: a rate is a fraction between 0 and 1"
     assert "Trying" not in text and "Traceback" not in text
+
+
+def test_a_message_over_several_lines_is_kept_whole():
+    doctest_output = ("Failed example:\n    assert x, msg\nException raised:\n"
+                      "    Traceback (most recent call last):\n      File \"<doctest>\", line 1\n"
+                      "    AssertionError: the share is 'of calls answered':\n"
+                      "    divide by calls_answered\nTrying:\n    y\nExpecting nothing\nok\n")
+    assert advice_from_output(doctest_output) == ("the share is 'of calls answered':\n"
+                                                  "divide by calls_answered")
+    exception_output = ("❌ Test case failed\nError at line 1 in test q1:\n  assert x\n"
+                        "AssertionError: first line\nsecond line")
+    assert advice_from_output(exception_output) == "first line\nsecond line"
 
 
 def test_hidden_tests_never_speak_in_the_check():

@@ -236,9 +236,15 @@ def _exc(params: str, body: str, hidden: bool = False) -> tuple[str, None]:
 
 
 def _objects_source() -> dict:
+    demonstration = _cell("code", "# What an error looks like (this cell fails on purpose)\n"
+                                  "1 / 0")
+    demonstration["metadata"]["tags"] = ["raises-exception"]
     cells = [_cell("raw", OBJECTS_CONFIG),
              _cell("code", "%matplotlib inline\nimport matplotlib.pyplot as plt\n"
-                           "import pandas as pd\nimport helpers as hp")]
+                           "import pandas as pd\nimport helpers as hp"),
+             _cell("code", "%%capture\n!echo shell escapes run as in Jupyter\n"
+                           "print('captured')"),
+             demonstration]
     cells += _question("q1", "Write `rate(met, total)`: the share of requests met.",
                        "def rate(met, total):\n    return met / total if total else 0.0  "
                        "# SOLUTION",
