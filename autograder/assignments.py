@@ -58,3 +58,10 @@ def get_assignment(name: str, root: Path = PROJECT_ROOT) -> Assignment:
             return assignment
     known = ", ".join(a.name for a in assignments) or "none"
     raise LookupError(f"No assignment called {name!r}. Assignments in {root}: {known}.")
+
+
+def answer_folders(root: Path = PROJECT_ROOT) -> list[Path]:
+    """The project's folders that hold solutions and hidden tests (each assignment's source,
+    and the builds), for the grading sandbox to hide where the system allows."""
+    folders = [a.source.parent.resolve() for a in find_assignments(root)]
+    return folders + [p.resolve() for p in (root / "build",) if p.is_dir()]

@@ -327,8 +327,9 @@ def grade_submissions(
                 except BrokenProcessPool:
                     execution = Execution("error", "a grading worker stopped unexpectedly; "
                                           "run again to retry")
-                except Exception as error:  # noqa: BLE001
-                    execution = Execution("error", f"{type(error).__name__}: {error}")
+                except BaseException as error:  # noqa: BLE001 - even SystemExit, raised in a
+                    # worker, is that submission's problem, never the end of the run
+                    execution = Execution("error", f"{type(error).__name__}: {error}"[:500])
                 result = _result(submission, tests, execution)
                 gradebook.record(assignment, result)
                 done.append(result)

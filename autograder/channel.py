@@ -15,7 +15,7 @@ import struct
 import time
 from typing import Any
 
-MAX_MESSAGE = 512 * 1024 * 1024
+MAX_MESSAGE = 128 * 1024 * 1024
 _HEADER = struct.Struct("!Q")
 
 

@@ -28,7 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder.assignments import PROJECT_ROOT, find_assignments, get_assignment
+from autograder.assignments import PROJECT_ROOT, answer_folders, find_assignments, get_assignment
 from autograder.build import (
     BuildError,
     build_assignment,
@@ -120,7 +120,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
                     results = grade_submissions(
                         tests, submissions, gradebook, assignment, workers=args.workers,
                         limits=Limits(args.timeout, args.memory_mb), regrade=args.regrade,
-                        on_result=on_result, hidden_paths=(args.submissions.resolve(),))
+                        on_result=on_result, hidden_paths=(
+                            args.submissions.resolve(), *answer_folders(args.root)))
         finally:
             tests.close()
             gradebook.close()

@@ -26,6 +26,9 @@ from autograder.values import Unencodable, decode, encode
 # Names IPython puts in every namespace; they are not the notebook's answers.
 SHELL_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython"})
 MAX_HANDLES = 100_000
+# The table cells a sandbox sends as data, in all; larger answers stay behind, as handles, so
+# that the message stays well under the channel's limit.
+DATA_BUDGET = 4_000_000
 
 
 def _from_submission(module: types.ModuleType) -> bool:
@@ -156,6 +159,7 @@ class AnswerEncoder:
     def __init__(self, table: HandleTable) -> None:
         self.table = table
         self.values: dict[str, Any] = {}
+        self.cells = 0
         self._memo: dict[int, tuple] = {}
 
     def _encode(self, value: Any) -> Any:
@@ -165,6 +169,10 @@ class AnswerEncoder:
         kept = self._memo.get(id(value))
         if kept is not None and kept[0] is value and kept[1] == fingerprint:
             return {"__value__": kept[2]}
+        size = int(getattr(value, "size", 0) or 0)
+        if self.cells + size > DATA_BUDGET:  # too much to send: the tests use it in place
+            return self.table.handle(value)
+        self.cells += size
         key = f"v{len(self.values)}"
         self.values[key] = self.table.answer(value)
         shared = value.copy(deep=False) if hasattr(value, "_mgr") else None  # see _fingerprint

@@ -165,9 +165,15 @@ def import_installed(name: Any) -> types.ModuleType:
     installation and the assignment's support files (the sandbox's folder is never on the
     grader's path), so only code the instructor installed runs. An ``ImportError`` if there is
     none."""
-    if not isinstance(name, str) or not _MODULE_NAME.fullmatch(name) or name == "__main__":
-        raise ImportError(f"{name!r} is not a module name")
-    return importlib.import_module(name)
+    if not isinstance(name, str) or not _MODULE_NAME.fullmatch(name) or \
+            "__main__" in name.split("."):  # a program's entry point, not a library
+        raise ImportError(f"{name!r} is not a library module's name")
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise
+    except BaseException as error:  # noqa: BLE001 - a module whose import exits or fails
+        raise ImportError(f"{name} could not be imported ({type(error).__name__})") from None
 
 
 def _exception_from(error: Any) -> Exception:
@@ -335,7 +341,10 @@ class Proxy:
                 found = None
             if isinstance(found, type) and not issubclass(found, _data_types()):
                 return found
-        return self._ask("getattr", name="__class__")
+        claimed = self._ask("getattr", name="__class__")
+        if isinstance(claimed, type) and issubclass(claimed, _data_types()):
+            return Proxy  # data always travels as data: a kept object claiming to be data lies
+        return claimed
 
     def __getitem__(self, key: Any) -> Any:
         return self._ask("getitem", key=self._send(key))

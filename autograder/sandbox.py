@@ -207,8 +207,34 @@ def _isolate(sandbox: Path, hidden: list[Path]) -> None:
         os.setgroups([])
         os.setgid(nobody.pw_gid)
         os.setuid(nobody.pw_uid)
+    _drop_capabilities(libc)
     # Die with the worker: set last, as changing user clears it.
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+
+def _drop_capabilities(libc) -> None:
+    """Give up every capability, for good: without them a process left as root (where the
+    interpreter cannot be read by ``nobody``), or as root of its own user namespace, can no
+    longer undo the read-only mounts, reach another process's files through
+    ``/proc/<pid>/root``, change root or regain privileges by running a set-user-ID program."""
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    for capability in range(64):  # the bounding set; numbers past the last one are refused
+        libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)
+    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    header, data = Header(_LINUX_CAPABILITY_VERSION_3, 0), (Data * 2)()
+    if libc.capset(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "could not drop the sandbox's capabilities")
 
 
 def _virtual_memory_bytes() -> int:
@@ -425,7 +451,14 @@ def _first_message(run: _Run, limits: Limits) -> Execution:
         if not isinstance(payload, dict):
             raise TypeError("namespace is not an object")
     except (KeyError, TypeError):
-        _reap(run, block=True)
+        if not _reap(run, block=False):  # alive, yet what it sent is not the sandbox's message
+            try:
+                os.killpg(run.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            _reap(run, block=True)
+            return Execution("crashed", "the notebook's process sent something that is not "
+                             "its answers; nothing could be graded", None, duration)
         if run.exit_status == -signal.SIGXCPU:
             return Execution("timeout", "used more CPU time than allowed; stopped", None,
                              duration)
@@ -503,6 +536,12 @@ def execute_and_score(cells: list[str], support_dir: Path | None, limits: Limits
     return execution
 
 
+# Libraries of which the worker itself imports what a submission used, for the next scorers:
+# data libraries, whose import does nothing else.
+PRELOADED_ROOTS = frozenset({"numpy", "pandas", "matplotlib", "scipy", "statsmodels",
+                             "seaborn", "sklearn", "datascience", "learner_tools"})
+
+
 def _import_named_modules(execution: Execution) -> None:
     """Import, in this worker, the installed modules the submission used, once: each scorer
     (and each later sandbox) forked from the worker then has them without importing again."""
@@ -519,9 +558,11 @@ def _import_named_modules(execution: Execution) -> None:
             elif "__ref__" in item and isinstance(item["__ref__"], list) and item["__ref__"]:
                 named.add(item["__ref__"][0])
     for name in sorted(named, key=str)[:200]:
+        if str(name).split(".")[0] not in PRELOADED_ROOTS:
+            continue  # imported by the scorer alone, whose side effects end with it
         try:
             import_installed(name)
-        except Exception:  # noqa: BLE001 - one the grader cannot import stays absent
+        except ImportError:  # one the grader cannot import stays absent
             pass
 
 

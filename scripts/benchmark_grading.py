@@ -3,7 +3,8 @@
     python scripts/benchmark_grading.py [--submissions 200] [--sample 10] [--workers N]
 
 Generates a seeded, realistic class for the module 1 assignment (correct, partly wrong, with a
-cell that raises an error, blank, and one that never finishes), then prints:
+cell that raises an error, blank, and one that never finishes; half in folders of their own
+under the notebook's name, half renamed), then prints:
 
 * ``autograder grade``: wall time, submissions per minute, peak memory of the whole process tree;
 * sequential ``otter run`` (one process per submission, as otter grades without Docker);
@@ -50,7 +51,7 @@ def with_cell(notebook: dict, code: str, where: int | None = None) -> dict:
 
 
 def make_class(out: Path, count: int, solution: dict, blank: dict, wrong: list[str],
-               seed: int = 2026) -> dict[str, str]:
+               notebook_name: str, seed: int = 2026) -> dict[str, str]:
     """Write ``count`` submissions; returns name -> kind."""
     rng = random.Random(seed)
     kinds = {}
@@ -69,7 +70,12 @@ def make_class(out: Path, count: int, solution: dict, blank: dict, wrong: list[s
             kind, notebook = "erroring", with_cell(solution, "undefined_name + 1", where=6)
         else:
             kind, notebook = "blank", blank
-        name = f"student-{index:03d}.ipynb"
+        # Half hand in the notebook under its own name, in a folder of their own (as otter's
+        # export zips and Gradescope keep it: its grader.check calls then count, as in
+        # otter), half renamed by an LMS download (the checks then fail, under otter too).
+        name = (f"student-{index:03d}/{notebook_name}" if index % 2
+                else f"student-{index:03d}.ipynb")
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_text(json.dumps(notebook), encoding="utf-8")
         kinds[name] = kind
     return kinds
@@ -122,7 +128,8 @@ def main() -> int:
     wrong = [w.code for w in load_wrong_answers(assignment.wrong_answers)]
     folder = work / "class"
     folder.mkdir()
-    kinds = make_class(folder, args.submissions, solution, blank, wrong)
+    kinds = make_class(folder, args.submissions, solution, blank, wrong,
+                       build.solution_notebook.name)
     mix = {k: list(kinds.values()).count(k) for k in sorted(set(kinds.values()))}
     print(f"assignment {assignment.name}: {args.submissions} submissions {mix}; "
           f"{os.cpu_count()} cores, {args.workers} workers, time limit {args.timeout:g} s\n")
@@ -144,6 +151,7 @@ def main() -> int:
     sample = [n for n in sorted(kinds) if kinds[n] != "hung"][: args.sample]
     start = time.monotonic()
     for name in sample:
+        (work / "otter-out" / name).mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(build.autograder_zip),
                         "-o", str(work / "otter-out" / name), str(folder / name)],
                        capture_output=True, check=False)
@@ -161,7 +169,7 @@ def main() -> int:
         notebook = nbformat.read(folder / name, as_version=4)
         NotebookClient(notebook, timeout=args.timeout, kernel_name="python3",
                        allow_errors=True,
-                       resources={"metadata": {"path": str(folder)}}).execute()
+                       resources={"metadata": {"path": str((folder / name).parent)}}).execute()
     run_each = (time.monotonic() - start) / len(sample)
     print(f"execute only (kernel): {run_each * args.submissions:7.1f} s wall (estimated: "
           f"{run_each:.2f} s each over {len(sample)} submissions)")

@@ -3,6 +3,7 @@
 Each attack is a code cell added to a notebook: ``base`` says which (the blank student notebook,
 which honestly earns 0, or the reference solution, which honestly earns full marks). Grading
 must give exactly what the honest answers in that notebook earn, and the status given.
+``{project_root}`` in an attack's code stands for the project's folder.
 """
 
 from __future__ import annotations
@@ -86,6 +87,70 @@ all = any = bool = lambda *a, **k: True
 np = pd = lt = numpy = pandas = Always()
 import math as re  # a real module under a name the tests use for another
 worst_month = months_missed = Always()
+'''),
+    Attack("a-kept-object-that-claims-to-be-a-table", "blank", r'''
+import sys
+class Liar:  # tells the sandbox's own code it is a DataFrame, and agrees with any table
+    @property
+    def __class__(self):
+        return pd.DataFrame if sys._getframe(1).f_code.co_name == "_perform" else Liar
+    columns = ["org_id", "department_en", "channel", "transactions_completed"]
+    def __getitem__(self, key): return self
+    def astype(self, *a, **k): return self
+    def sort_values(self, *a, **k): return self
+    def reset_index(self, *a, **k): return self
+    def equals(self, other): return True
+joined = Liar()
+'''),
+    Attack("a-module-name-that-exits-on-import", "blank", r'''
+import types
+innocent = types.ModuleType("numpy.f2py.__main__")  # the grader must not run it
+'''),
+    Attack("forge-a-message-on-the-sandbox-socket", "blank", r'''
+import os, socket, struct
+for name in os.listdir("/proc/self/fd"):
+    try:
+        if int(name) > 2 and os.readlink(f"/proc/self/fd/{name}").startswith("socket:"):
+            socket.socket(fileno=os.dup(int(name))).sendall(struct.pack("!Q", 2) + b"[]")
+    except OSError:
+        pass
+padding = "x" * (8 * 1024 * 1024)  # the real message then waits for a reader
+''', status="crashed"),
+    Attack("leave-through-the-parent-root", "blank", r'''
+import glob, os, sqlite3
+root = f"/proc/{os.getppid()}/root"
+try:
+    for folder in glob.glob(root + "/tmp/autograder-support-*"):  # plant code for the scorer
+        open(folder + "/planted.py", "w").write("raise SystemExit")
+    os.chroot(root)
+    for path in glob.glob("/tmp/**/*.db", recursive=True):
+        db = sqlite3.connect(path, timeout=1)
+        db.execute("update results set score = possible")
+        db.commit()
+except OSError:
+    pass
+import types
+planted = types.ModuleType("planted")
+'''),
+    Attack("read-the-assignment-source", "blank", r'''
+import glob, json
+for top in ["{project_root}"]:  # the project whose assignment is graded (copies elsewhere
+    # on the machine are the instructor's to keep out of reach)
+    for path in glob.glob(top + "/**/assignment/source/*.ipynb", recursive=True):
+        try:
+            cells = json.load(open(path))["cells"]
+        except (OSError, ValueError):
+            continue
+        in_tests = False
+        for cell in cells:
+            text = "".join(cell["source"])
+            if cell["cell_type"] == "raw":
+                in_tests = ("BEGIN TESTS" in text) or (in_tests and "END TESTS" not in text)
+            elif cell["cell_type"] == "code" and not in_tests:
+                try:
+                    exec(text, globals())
+                except Exception:
+                    pass
 '''),
     Attack("print-fake-results", "blank", r'''
 import json
