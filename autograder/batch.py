@@ -77,6 +77,8 @@ def _read_submission(name: str, data: bytes, expected_assignment: str | None,
                           f"{MAX_NOTEBOOK_BYTES // 2**20} MB")
     try:
         notebook = json.loads(data.decode("utf-8"))
+    except RecursionError:
+        return Submission(name, digest, None, "not a notebook: its JSON is nested too deeply")
     except (UnicodeDecodeError, ValueError) as error:
         return Submission(name, digest, None, f"not a notebook: the file is not valid JSON "
                           f"({str(error)[:120]})")
@@ -94,7 +96,8 @@ def _read_submission(name: str, data: bytes, expected_assignment: str | None,
         if isinstance(cell, dict) and cell.get("cell_type") == "code" and \
                 not _ignored_by_otter(cell):
             source = cell.get("source", "")
-            source = "".join(source) if isinstance(source, list) else source
+            if isinstance(source, list) and all(isinstance(line, str) for line in source):
+                source = "".join(source)
             if not isinstance(source, str):
                 return Submission(name, digest, None, "not a notebook: a cell's source is "
                                   "not text")
@@ -170,7 +173,16 @@ def _read_export_zip(name: str, data: bytes, expected_assignment: str | None) ->
 
 def _read_any(name: str, data: bytes, expected_assignment: str | None) -> Submission | None:
     """A notebook, or a student's export zip; None for a zip that is no submission (an
-    autograder zip left beside the submissions)."""
+    autograder zip left beside the submissions). A file that cannot be read is an invalid
+    submission with a reason, never the end of the batch."""
+    try:
+        return _read_file(name, data, expected_assignment)
+    except Exception as error:  # noqa: BLE001 - whatever is in the file, the batch goes on
+        return Submission(name, hashlib.sha256(data).hexdigest(), None,
+                          f"not a notebook we can read ({type(error).__name__})")
+
+
+def _read_file(name: str, data: bytes, expected_assignment: str | None) -> Submission | None:
     if not name.endswith(".zip"):
         return _read_submission(name, data, expected_assignment)
     try:
@@ -214,7 +226,7 @@ def open_submissions(path: Path, expected_assignment: str | None) -> Iterator[li
         with zipfile.ZipFile(path) as archive:
             if is_export_zip(archive):
                 name = submission_names([path.name])[path.name]
-                yield [_read_export_zip(name, path.read_bytes(), expected_assignment)]
+                yield [_read_any(name, path.read_bytes(), expected_assignment)]
                 return
             members = sorted(n for n in archive.namelist()
                              if _is_notebook(n) or (n.endswith(".zip") and "__MACOSX" not in n))

@@ -74,6 +74,10 @@ def setting(built_assignments, tmp_path_factory):
         (folder / f"attack-{attack.name}.ipynb").write_text(
             json.dumps(_notebook_with(bases[attack.base], code, attack.where)))
     (folder / "not-json.ipynb").write_text("{ this is not a notebook")
+    (folder / "deeply-nested.ipynb").write_text("[" * 200_000)
+    number_in_source = {"cells": [{"cell_type": "code", "source": ["x = 1\n", 2],
+                                   "metadata": {}}], "metadata": {}}
+    (folder / "number-in-source.ipynb").write_text(json.dumps(number_in_source))
     (folder / "empty.ipynb").write_text("")
     (folder / "oversized.ipynb").write_text('{"cells": [], "padding": "' + "x" * (51 * 2**20)
                                             + '"}')
@@ -156,6 +160,8 @@ def test_attacks_gain_nothing(attack, setting, graded):
 
 @pytest.mark.parametrize(("name", "reason"), [
     ("not-json.ipynb", "not valid JSON"),
+    ("deeply-nested.ipynb", "nested too deeply"),
+    ("number-in-source.ipynb", "a cell's source is not text"),
     ("empty.ipynb", "not valid JSON"),
     ("oversized.ipynb", "larger than 50 MB"),
     ("other-assignment.ipynb", "for assignment 'another-assignment'"),
