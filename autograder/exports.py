@@ -37,6 +37,23 @@ def _fmt(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+class _SafeWriter:
+    """Writes rows with each text cell that a spreadsheet would read as a formula (it starts
+    with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, as a file name or a reason
+    from a submission may) kept as text by a leading apostrophe (OWASP's advice on CSV
+    injection). Numbers are written as they are."""
+
+    def __init__(self, writer) -> None:
+        self._writer = writer
+
+    def writerow(self, row: list) -> None:
+        self._writer.writerow([f"'{cell}" if isinstance(cell, str) and cell[:1] in _FORMULA
+                               else cell for cell in row])
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
 def export_csv(kind: str, assignment: str, results: Iterable[SubmissionResult],
                roster: dict[str, Student], manual_points: float = 0.0,
                manual: dict | None = None) -> str:
@@ -44,7 +61,7 @@ def export_csv(kind: str, assignment: str, results: Iterable[SubmissionResult],
     manual = manual or {}
     results = sorted(results, key=lambda r: r.submission)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = _SafeWriter(csv.writer(out, lineterminator="\n"))
     if kind == "canvas":
         writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment])
         possible = results[0].possible + manual_points if results else manual_points

@@ -237,3 +237,15 @@ def test_review_prints_an_import_command_that_reaches_the_same_gradebook(tmp_pat
     out, err = capsys.readouterr()
     assert shlex.split(out.split("`")[1])[-2:] == ["--gradebook", "gradebook.db"]
     assert "no gradebook at" in err and not (tmp_path / "gradebook.db").exists()
+
+
+@pytest.mark.parametrize("kind", ["canvas", "brightspace", "moodle"])
+def test_a_name_or_reason_that_looks_like_a_formula_stays_text(kind):
+    from autograder.gradebook import SubmissionResult
+
+    hostile = SubmissionResult('=HYPERLINK("https://example.org","x").ipynb', "0" * 64, "error",
+                               "@SUM(1+1)", 1.0, 2.0, 0.0, 0.0, [], "")
+    rows = list(csv.reader(io.StringIO(export_csv(kind, "hw", [hostile], {}))))
+    cells = [cell for row in rows for cell in row]
+    assert not [c for c in cells if c and c[0] in "=+-@"], cells
+    assert any(c.startswith("'=HYPERLINK") for c in cells)
