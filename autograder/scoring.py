@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.otter_compat import safe_display_options, safe_print_options
-from autograder.proxies import decode_namespace
 from autograder.tempfiles import make_temp_dir
 from learner_tools.checks import advice_from_output
 
@@ -176,12 +175,6 @@ class AutograderTests:
         """Results for a submission that produced nothing to grade."""
         return {name: QuestionResult(name, 0.0, possible)
                 for name, possible in self.possible.items()}
-
-    def score(self, payload: str | dict, print_options: dict | None = None
-              ) -> dict[str, QuestionResult]:
-        """Run every test against the data of a sandbox's message (objects that stayed in the
-        sandbox are absent: see :func:`autograder.sandbox.execute_and_score` for them)."""
-        return self.score_namespace(decode_namespace(payload), print_options)
 
     def score_namespace(self, namespace: dict, print_options: dict | None = None,
                         display_options: dict | None = None,
