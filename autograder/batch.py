@@ -1,9 +1,9 @@
 """Grade a folder or zip of submissions in parallel, recording each result as it arrives.
 
-The main process reads the submissions, holds the tests and writes the gradebook; a pool of
-worker processes (started fresh with "spawn", holding no tests) runs each notebook in a sandbox
-and returns its data. A submission that cannot be read, hangs, crashes or runs out of memory
-gets a status and a reason; the batch goes on.
+The main process reads the submissions, holds the tests and writes the gradebook; warm,
+contained workers holding no tests run each notebook in a sandbox, and a scorer forked per
+submission runs the tests on its answers (:mod:`autograder.pool`). A submission that cannot
+be read, hangs, crashes or runs out of memory gets a status and a reason; the batch goes on.
 """
 
 from __future__ import annotations
@@ -11,21 +11,19 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import re
 import shutil
 import zipfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from autograder.gradebook import RETRY_STATUSES, Gradebook, QuestionScore, SubmissionResult
 from autograder.otter_compat import is_otter_cell, seeded_cells
-from autograder.sandbox import Execution, Limits, execute_and_score, prepare_worker
+from autograder.pool import run_submissions
+from autograder.sandbox import Execution, Limits
 from autograder.scoring import AutograderTests, QuestionResult, results_from_data
 from autograder.tempfiles import make_temp_dir
 
@@ -276,7 +274,7 @@ def _result(submission: Submission, tests: AutograderTests, execution: Execution
         possible=tests.total_possible,
         duration_s=execution.duration_s if execution else 0.0,
         peak_memory_mb=execution.peak_memory_mb if execution else 0.0,
-        questions=_question_scores(scored),
+        questions=_question_scores(scored), tests_sha256=tests.digest,
     )
 
 
@@ -290,14 +288,15 @@ def grade_submissions(
     limits: Limits | None = None,
     regrade: bool = False,
     on_result: Callable[[SubmissionResult, bool], None] = lambda result, cached: None,
-    hidden_paths: tuple[Path, ...] = (),
+    unsafe: bool = False,
 ) -> list[SubmissionResult]:
     """Grade what is new or changed (everything with ``regrade``), recording each result.
+    A result recorded with other tests (another version of the zip) counts as not graded.
 
     ``on_result(result, cached)`` is called once per submission, in completion order; cached
-    results (already in the gradebook with the same hash) come first. ``hidden_paths`` (the
-    submissions themselves, say) are hidden from every sandbox, with the autograder zip and the
-    gradebook, where the system allows (see :mod:`autograder.sandbox`).
+    results (already in the gradebook with the same hash) come first. Each submission runs
+    contained (:mod:`autograder.containment`); where this machine cannot contain, grading
+    stops with :class:`~autograder.containment.ContainmentUnavailable` unless ``unsafe``.
     """
     limits = limits or Limits()
     recorded = {} if regrade else gradebook.recorded(assignment)
@@ -305,7 +304,8 @@ def grade_submissions(
     todo, done = [], []
     for submission in submissions:
         previous = recorded.get(submission.name)
-        if previous and previous[0] == submission.sha256 and previous[1] not in RETRY_STATUSES:
+        if previous and previous[0] == submission.sha256 and previous[1] not in RETRY_STATUSES \
+                and previous[2] == tests.digest:  # same file, same tests: already graded
             done.append(stored[submission.name])
             on_result(stored[submission.name], True)
         else:
@@ -318,34 +318,21 @@ def grade_submissions(
     runnable = [s for s in todo if s.cells is not None]
     if not runnable:
         return done
-    workers = max(1, min(workers or os.cpu_count() or 1, len(runnable)))
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=prepare_worker) as pool:
-        # Folders that hold grading files are hidden from the sandbox where the system allows.
-        hidden = tuple(sorted({tests.zip_path.resolve().parent, tests.zip_path.resolve(),
-                               *gradebook.files(), *hidden_paths}))
-        pending = {}
+
+    def jobs():
         for s in runnable:
             cells = seeded_cells(s.cells, tests.seed, tests.seed_variable)
             quiet = [True] * (len(cells) - len(s.cells)) + s.quiet  # otter's seeding cell
-            pending[pool.submit(execute_and_score, cells, tests.support_dir, limits, hidden,
-                                tests.zip_path, s.files, quiet)] = s
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                submission = pending.pop(future)
-                try:
-                    execution = future.result()
-                except BrokenProcessPool:
-                    execution = Execution("error", "a grading worker stopped unexpectedly; "
-                                          "run again to retry")
-                except BaseException as error:  # noqa: BLE001 - even SystemExit, raised in a
-                    # worker, is that submission's problem, never the end of the run
-                    execution = Execution("error", f"{type(error).__name__}: {error}"[:500])
-                result = _result(submission, tests, execution)
-                gradebook.record(assignment, result)
-                done.append(result)
-                on_result(result, False)
+            yield s, s, cells, quiet
+
+    def on_execution(submission: Submission, execution: Execution) -> None:
+        result = _result(submission, tests, execution)
+        gradebook.record(assignment, result)
+        done.append(result)
+        on_result(result, False)
+
+    run_submissions(jobs(), tests, limits, workers or os.cpu_count() or 1, on_execution,
+                    unsafe=unsafe)
     return done
 
 

@@ -28,13 +28,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder.assignments import PROJECT_ROOT, answer_folders, find_assignments, get_assignment
+from autograder.assignments import PROJECT_ROOT, find_assignments, get_assignment
 from autograder.build import (
     BuildError,
     build_assignment,
     publish_student_notebook,
     student_notebook_is_current,
 )
+from autograder.containment import ContainmentUnavailable
+from autograder.gradebook import GradebookTampered
+from autograder.sandbox import Limits
 from autograder.selfcheck import selfcheck
 
 
@@ -90,7 +93,6 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 
     from autograder.batch import autograder_zip_for, grade_submissions, open_submissions
     from autograder.gradebook import Gradebook, database_url
-    from autograder.sandbox import Limits
     from autograder.scoring import AutograderTests
 
     err = Console(stderr=True)
@@ -119,9 +121,10 @@ def _cmd_grade(args: argparse.Namespace) -> int:
                 with progress:
                     results = grade_submissions(
                         tests, submissions, gradebook, assignment, workers=args.workers,
-                        limits=Limits(args.timeout, args.memory_mb), regrade=args.regrade,
-                        on_result=on_result, hidden_paths=(
-                            args.submissions.resolve(), *answer_folders(args.root)))
+                        limits=Limits(args.timeout, args.memory_mb,
+                                      cell_timeout_s=min(args.cell_timeout, args.timeout)),
+                        regrade=args.regrade,
+                        on_result=on_result, unsafe=args.unsafe)
         finally:
             tests.close()
             gradebook.close()
@@ -134,6 +137,17 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     if not args.quiet:
         report.print(table)
     return 0
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from autograder.containment import diagnose
+
+    diagnosis = diagnose()
+    for line in diagnosis.lines():
+        print(line)
+    if not diagnosis.contained:
+        print("`autograder grade` refuses to run here unless given --unsafe.")
+    return 0 if diagnosis.contained else 1
 
 
 def _gradebook(args: argparse.Namespace):
@@ -284,6 +298,16 @@ def _recorded(args: argparse.Namespace):
     if not results:
         raise LookupError(f"the gradebook has no results for {name!r}: grade the submissions "
                           "first, with the same --gradebook or --db-url")
+    versions = {r.tests_sha256 for r in results}
+    if len(versions) > 1:
+        latest = max(results, key=lambda r: r.graded_at).tests_sha256
+        older = sorted(r.submission for r in results if r.tests_sha256 != latest)
+        raise LookupError(
+            f"{name!r} was graded with different versions of the tests ({len(older)} of "
+            f"{len(results)} results, such as {older[0]!r}, come from other tests than the "
+            "latest run's), so totals would not compare. Grade the whole class again with "
+            "the current autograder zip (`autograder grade` regrades what the old tests "
+            "graded), then export.")
     return name, results, manual
 
 
@@ -353,10 +377,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print one JSON object per submission, one per line")
     grade.add_argument("--workers", type=int, default=None,
                        help="parallel workers (default: the number of cores)")
-    grade.add_argument("--timeout", type=float, default=60.0,
-                       help="seconds one submission may run (default: 60)")
-    grade.add_argument("--memory-mb", type=int, default=1024,
-                       help="memory one submission may use, in MB (default: 1024)")
+    grade.add_argument("--timeout", type=float, default=Limits.timeout_s,
+                       help="seconds one notebook may run, all its cells together "
+                       f"(default: {Limits.timeout_s:g})")
+    grade.add_argument("--cell-timeout", type=float, default=Limits.cell_timeout_s,
+                       help="seconds one cell may run; past it the cell is stopped, counts as "
+                       f"a cell that raised, and the rest run (default: {Limits.cell_timeout_s:g})")
+    grade.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
+                       help="memory one submission may use, in MB (default: "
+                       f"{Limits.memory_mb})")
+    grade.add_argument("--unsafe", action="store_true",
+                       help="grade even where this machine cannot contain the submissions' "
+                       "code (see `autograder doctor`): only for submissions you trust")
     grade.add_argument("--regrade", action="store_true",
                        help="grade every submission again, even those already recorded")
     grade.add_argument("--quiet", action="store_true", help="no progress bar or summary")
@@ -391,6 +423,8 @@ def build_parser() -> argparse.ArgumentParser:
     feedback.add_argument("--out", type=Path, required=True, help="folder for the files")
     _add_gradebook_options(feedback)
     feedback.set_defaults(func=_cmd_feedback)
+    doctor = sub.add_parser("doctor", help="what this machine gives to contain submissions")
+    doctor.set_defaults(func=_cmd_doctor)
     nbg = sub.add_parser("nbgrader", help="export assignments as an nbgrader course")
     nbg.add_argument("names", nargs="*", help="assignment names (default: all)")
     nbg.add_argument("--out", type=Path, required=True, help="the course folder to write")
@@ -412,7 +446,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (LookupError, BuildError, FileNotFoundError, ValueError, OSError) as error:
+    except (LookupError, BuildError, FileNotFoundError, ValueError, OSError,
+            ContainmentUnavailable, GradebookTampered) as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

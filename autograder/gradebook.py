@@ -25,7 +25,9 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    inspect,
     select,
+    text,
 )
 
 from autograder import __version__
@@ -46,6 +48,9 @@ results_table = Table(
     Column("peak_memory_mb", Float, nullable=False, default=0.0),
     Column("graded_at", String(40), nullable=False),
     Column("grader_version", String(40), nullable=False),
+    # Which tests gave this result (AutograderTests.digest): after the tests change, results
+    # are regraded, and exports refuse to mix totals from two versions.
+    Column("tests_sha256", String(64), nullable=False, default=""),
     UniqueConstraint("assignment", "submission", name="one_result_per_submission"),
 )
 
@@ -76,6 +81,14 @@ manual_table = Table(
     UniqueConstraint("assignment", "submission", "question", name="one_manual_score"),
 )
 
+EXPECTED_COLUMNS = {table.name: {column.name for column in table.columns}
+                    for table in metadata.sorted_tables}
+
+
+class GradebookTampered(RuntimeError):
+    """The gradebook holds a table, view, trigger or column the grader did not make."""
+
+
 # Results with this status are retried by the next run: they record a fault of the grader, not
 # of the submission.
 RETRY_STATUSES = {"error"}
@@ -103,6 +116,7 @@ class SubmissionResult:
     peak_memory_mb: float
     questions: list[QuestionScore]
     graded_at: str = ""
+    tests_sha256: str = ""
 
     def to_json(self) -> dict:
         return {
@@ -110,6 +124,7 @@ class SubmissionResult:
             "possible": self.possible, "reason": self.reason, "sha256": self.sha256,
             "duration_s": round(self.duration_s, 3),
             "peak_memory_mb": round(self.peak_memory_mb, 1), "graded_at": self.graded_at,
+            "tests_sha256": self.tests_sha256,
             "questions": {q.question: {"score": q.score, "possible": q.possible}
                           for q in self.questions},
         }
@@ -131,15 +146,59 @@ class Gradebook:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=FULL")
                 cursor.close()
+        self.url = url
+        self._check_integrity()
         metadata.create_all(self.engine)
 
-    def recorded(self, assignment: str) -> dict[str, tuple[str, str]]:
-        """submission -> (sha256, status) for every result already recorded."""
+    def _check_integrity(self) -> None:
+        """Refuse a gradebook holding anything the grader did not make.
+
+        Only the grader writes results, but a gradebook is a file (or a database) that others
+        can reach: a trigger or a view could rewrite scores as they are recorded or exported.
+        Before anything is graded or exported, its schema must be exactly the grader's.
+        """
+        inspector = inspect(self.engine)
+        tables = set(inspector.get_table_names())
+        problems = [f"a table {name!r}" for name in sorted(tables - set(EXPECTED_COLUMNS))
+                    if not name.startswith("sqlite_")]
+        problems += [f"a view {name!r}" for name in sorted(inspector.get_view_names())]
+        problems += [f"a trigger {name!r}" for name in self._triggers()]
+        for table in sorted(tables & set(EXPECTED_COLUMNS)):
+            columns = {column["name"] for column in inspector.get_columns(table)}
+            unknown = columns - EXPECTED_COLUMNS[table]
+            missing = EXPECTED_COLUMNS[table] - columns - {"tests_sha256"}
+            problems += [f"a column {table}.{name!r}" for name in sorted(unknown)]
+            problems += [f"no column {table}.{name!r}" for name in sorted(missing)]
+        if problems:
+            raise GradebookTampered(
+                f"the gradebook {self.engine.url.render_as_string(hide_password=True)} holds "
+                f"{', '.join(problems)} that the grader did not make: it may have been "
+                "tampered with, so nothing was graded or exported. Inspect it (for SQLite: "
+                "sqlite3 FILE .schema), or grade into a new gradebook.")
+        if "results" in tables and "tests_sha256" not in {
+                c["name"] for c in inspector.get_columns("results")}:
+            with self.engine.begin() as connection:  # a gradebook from before tests_sha256
+                connection.execute(text("ALTER TABLE results ADD COLUMN tests_sha256 "
+                                        "VARCHAR(64) NOT NULL DEFAULT ''"))
+
+    def _triggers(self) -> list[str]:
+        queries = {"sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger'",
+                   "postgresql": "SELECT trigger_name FROM information_schema.triggers "
+                                 "WHERE trigger_schema = current_schema()"}
+        query = queries.get(self.engine.dialect.name)
+        if query is None:
+            return []
+        with self.engine.connect() as connection:
+            return sorted({row[0] for row in connection.execute(text(query))})
+
+    def recorded(self, assignment: str) -> dict[str, tuple[str, str, str]]:
+        """submission -> (sha256, status, tests_sha256) for every result already recorded."""
         with self.engine.connect() as connection:
             rows = connection.execute(
                 select(results_table.c.submission, results_table.c.sha256,
-                       results_table.c.status).where(results_table.c.assignment == assignment))
-            return {row.submission: (row.sha256, row.status) for row in rows}
+                       results_table.c.status, results_table.c.tests_sha256).where(
+                    results_table.c.assignment == assignment))
+            return {row.submission: (row.sha256, row.status, row.tests_sha256) for row in rows}
 
     def record(self, assignment: str, result: SubmissionResult) -> None:
         """Replace this submission's result, all of it or nothing (one transaction)."""
@@ -156,7 +215,7 @@ class Gradebook:
                 status=result.status, reason=result.reason, score=result.score,
                 possible=result.possible, duration_s=result.duration_s,
                 peak_memory_mb=result.peak_memory_mb, graded_at=result.graded_at,
-                grader_version=__version__))
+                grader_version=__version__, tests_sha256=result.tests_sha256))
             if result.questions:
                 connection.execute(question_table.insert(), [
                     {"assignment": assignment, "submission": result.submission,
@@ -178,7 +237,7 @@ class Gradebook:
             return [SubmissionResult(row.submission, row.sha256, row.status, row.reason,
                                      row.score, row.possible, row.duration_s,
                                      row.peak_memory_mb, questions.get(row.submission, []),
-                                     row.graded_at) for row in rows]
+                                     row.graded_at, row.tests_sha256) for row in rows]
 
     def record_manual(self, assignment: str,
                       scores: list[tuple[str, str, float, float, str]]) -> None:

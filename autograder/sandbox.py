@@ -1,65 +1,70 @@
-"""Run a submitted notebook where it can do no harm, and bring back only its data.
+"""The submission's side: run a notebook where it can do no harm, then answer for its objects.
 
 Why not run the tests in the student's kernel, as otter does: there, student code can read the
 hidden tests, rewrite them or patch the test runner, and score full marks from a blank notebook.
-Here the submission runs in a forked child process that holds no tests and no grading code:
+Here each submission runs in a process of its own (forked from a warm worker, see
+:mod:`autograder.worker`) that holds no tests and no grading results:
 
-* the child starts in its own session, in a fresh temporary folder holding only the submission
-  and the assignment's support files; as root it also drops to the unprivileged ``nobody``
-  user and loses network access;
-* address space, file size and CPU time are capped with ``setrlimit``; the wall-clock time
-  limit is enforced by the parent, which kills the child's whole process group;
-* the parent is a "child subreaper", so any process the submission forks or daemonizes is
-  re-parented to it and killed when the run ends; the temporary folder is then removed;
-* when the notebook has run, the child sends its global namespace to the parent through a pipe
-  as plain data (:mod:`autograder.values`); the tests then run in the parent, in a namespace
-  rebuilt from that data, with modules the parent imports itself.
-
-The worker process pre-imports the scientific stack once and forks a child per submission, so
-each run skips Python's and pandas' start-up: the main reason batch grading is fast. Workers
-must be started with the "spawn" method and never hold tests: a forked child inherits its
-parent's memory, and that memory must not contain anything the student should not see.
+* the worker runs in a bubblewrap sandbox whose files are an allow-list
+  (:mod:`autograder.containment`); the submission's process then gets its own PID namespace
+  (it is process 1 there: it sees only its own processes, and they all die with it), its own
+  mount namespace with a fresh ``/proc``, a size-capped ``/tmp`` holding only its folder and a
+  size-capped ``/dev/shm``, and gives up every capability (``no_new_privs`` too) before any of
+  its code runs;
+* address space, file size, CPU time and process count are capped with ``setrlimit``, and
+  where the machine has cgroups, memory and processes of the whole submission together
+  (:mod:`autograder.cgroups`);
+* each cell has a time limit: a cell past it is stopped and counts as a cell that raised, and
+  the notebook goes on; the whole notebook's limit is enforced from outside;
+* the submission's own code and files arrive over its socket after all of this is in place,
+  so the worker never holds a student's work in its memory for the next one to find;
+* when the notebook has run, the process sends its global namespace as plain data
+  (:mod:`autograder.values`), then answers the tests' requests about the objects that are not
+  data (:mod:`autograder.object_server`) until the scorer is done.
 """
 
 from __future__ import annotations
 
+import base64
 import ctypes
-import json
 import os
 import resource
-import select
 import shutil
 import signal
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-import psutil
+CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 1 << 18
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
+PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+WORKING_FOLDER = "/tmp/submission"
+SANDBOX_FAILED = 70  # the exit code of a sandbox whose own set-up failed
 
-from autograder.otter_compat import safe_print_options
-from autograder.tempfiles import PREFIX, make_temp_dir
-
-PR_SET_CHILD_SUBREAPER = 36
-CLONE_NEWNET = 0x40000000
-
-# Cells that only drive otter on the learner's side: in grading they do nothing.
 
 @dataclass(frozen=True)
 class Limits:
     """What one submission may use."""
 
-    timeout_s: float = 60.0
-    memory_mb: int = 1024
-    output_mb: int = 50
+    timeout_s: float = 120.0  # the whole notebook, from its first cell to its answers
+    memory_mb: int = 1024  # memory of all its processes together, where cgroups allow
+    output_mb: int = 50  # the largest file it may write
+    cell_timeout_s: float = 30.0  # one cell; past it the cell is stopped and the rest run
+    disk_mb: int = 256  # its folder in /tmp, and /dev/shm, each
+    processes: int = 32  # processes and threads it may start
+
+    def to_data(self) -> dict:
+        return dict(self.__dict__)
 
 
 @dataclass
 class Execution:
     """What running one submission produced."""
 
-    status: str  # completed | timeout | memory-limit | crashed
+    status: str  # completed | timeout | memory-limit | crashed | error
     reason: str
-    payload: str | None = None
+    payload: dict | None = None
     duration_s: float = 0.0
     peak_memory_mb: float = 0.0
     cell_errors: list[str] = field(default_factory=list)
@@ -67,7 +72,7 @@ class Execution:
     display_options: dict = field(default_factory=dict)  # pandas' display.*, likewise
     modules: list = field(default_factory=list)  # the library submodules the notebook loaded
     checked: dict = field(default_factory=dict)  # question -> the answers at its last check
-    results: dict | None = None  # question results as data, when scored in the worker
+    results: dict | None = None  # question results as data, once scored
 
 
 def prepare_worker() -> None:
@@ -79,9 +84,11 @@ def prepare_worker() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401
     import numpy  # noqa: F401
-    import otter.test_files  # noqa: F401 - for the scorer processes forked from this worker
+    import otter.check.notebook  # noqa: F401
     import pandas  # noqa: F401
 
+    import autograder.object_server  # noqa: F401
+    import autograder.otter_compat  # noqa: F401
     import learner_tools
     import learner_tools.explorers  # noqa: F401
 
@@ -91,7 +98,6 @@ def prepare_worker() -> None:
         learner_tools.load_call_centre_monthly()
     except Exception:  # noqa: BLE001 - an assignment without the course's data is fine too
         pass
-
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (OSError, AttributeError):  # not Linux: descendants are still killed by group
@@ -124,103 +130,10 @@ def _kernel_like_shell_class():
     return KernelLikeShell
 
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWUSER = 0x10000000
-MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 0x1000, 0x4000, 1 << 18
-PR_SET_PDEATHSIG = 1
-
-
-def _readable_by_others(path: Path) -> bool:
-    """Whether a user with no special rights can reach and read ``path``."""
-    import stat
-
-    path = path.resolve()
-    for folder in [*reversed(path.parents), path]:
-        mode = folder.stat().st_mode
-        if stat.S_ISDIR(mode) and not mode & stat.S_IXOTH:
-            return False
-    return bool(path.stat().st_mode & stat.S_IROTH)
-
-
-def _can_run_as_nobody() -> bool:
-    """Python, its libraries and this package must be readable by ``nobody`` to drop to it."""
-    import sysconfig
-
-    import learner_tools
-
-    paths = [sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"],
-             Path(learner_tools.__file__).parent, Path(__file__).parent]
-    try:
-        return all(_readable_by_others(Path(p)) for p in paths)
-    except OSError:
-        return False
-
-
-def _write_proc(path: str, text: str) -> None:
-    with open(path, "w") as handle:
-        handle.write(text)
-
-
-def _isolate(sandbox: Path, hidden: list[Path]) -> None:
-    """Make everything but the sandbox read-only, hide grading files, cut the network.
-
-    In a private mount namespace (as root, or as an ordinary user through a user namespace
-    where the system allows one): the whole file system is remounted read-only, the sandbox
-    alone is writable, and each hidden path (the autograder zip and its folder, the gradebook,
-    the other submissions) is covered by an empty file system or by /dev/null. A new network
-    namespace has no interfaces. As real root, where the interpreter is readable by everyone,
-    the child also becomes ``nobody``. Each step is skipped where the system refuses it; the
-    process limits and the data-only return hold regardless.
-    """
-    libc = ctypes.CDLL(None, use_errno=True)
-    uid, gid = os.getuid(), os.getgid()
-    if uid == 0:
-        isolated = libc.unshare(CLONE_NEWNS | CLONE_NEWNET) == 0
-    else:
-        isolated = libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET) == 0
-        if isolated:
-            try:
-                _write_proc("/proc/self/setgroups", "deny")
-                _write_proc("/proc/self/uid_map", f"0 {uid} 1")
-                _write_proc("/proc/self/gid_map", f"0 {gid} 1")
-            except OSError:
-                isolated = False
-    if isolated:
-        inside = sandbox.resolve()
-        libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None)
-        if libc.mount(b"/", b"/", None, MS_BIND, None) == 0:
-            libc.mount(None, b"/", None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
-        for path in hidden:
-            if path.is_dir() and inside not in [path, *path.parents]:
-                libc.mount(b"tmpfs", str(path).encode(), b"tmpfs", 0, b"size=64k,mode=0")
-            elif path.is_file():
-                libc.mount(b"/dev/null", str(path).encode(), None, MS_BIND, None)
-        # The sandbox alone stays writable: a bind mount of itself, remounted read-write.
-        libc.mount(str(inside).encode(), str(inside).encode(), None, MS_BIND, None)
-        libc.mount(None, str(inside).encode(), None, MS_REMOUNT | MS_BIND, None)
-    if uid == 0 and _can_run_as_nobody():
-        import pwd
-
-        nobody = pwd.getpwnam("nobody")
-        for path in [sandbox, *sandbox.rglob("*")]:
-            os.chown(path, nobody.pw_uid, nobody.pw_gid)
-        os.setgroups([])
-        os.setgid(nobody.pw_gid)
-        os.setuid(nobody.pw_uid)
-    _drop_capabilities(libc)
-    # Die with the worker: set last, as changing user clears it.
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-
-PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
-_LINUX_CAPABILITY_VERSION_3 = 0x20080522
-
-
 def _drop_capabilities(libc) -> None:
-    """Give up every capability, for good: without them a process left as root (where the
-    interpreter cannot be read by ``nobody``), or as root of its own user namespace, can no
-    longer undo the read-only mounts, reach another process's files through
-    ``/proc/<pid>/root``, change root or regain privileges by running a set-user-ID program."""
+    """Give up every capability, for good: without them the process can no longer undo its
+    mounts, enter another namespace, trace a process, change root or regain privileges by
+    running a set-user-ID program."""
 
     class Header(ctypes.Structure):
         _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
@@ -237,6 +150,49 @@ def _drop_capabilities(libc) -> None:
         raise OSError(ctypes.get_errno(), "could not drop the sandbox's capabilities")
 
 
+def _mount(libc, source: str, target: str, kind: str | None, flags: int, data: str) -> None:
+    if libc.mount(source.encode(), target.encode(), kind.encode() if kind else None, flags,
+                  data.encode() if data else None) != 0:
+        raise OSError(ctypes.get_errno(), f"could not mount {target}")
+
+
+def enter_own_namespaces(libc, contained: bool) -> bool:
+    """In the worker's child, before it forks the submission's process: new PID and mount
+    namespaces, so that the next child is process 1 of its own. Network too, when the worker
+    is not already without one. Returns whether it worked (it must, when ``contained``)."""
+    flags = CLONE_NEWPID | CLONE_NEWNS | (0 if contained else CLONE_NEWNET)
+    if libc.unshare(flags) == 0:
+        return True
+    if contained:
+        raise OSError(ctypes.get_errno(), "could not make the submission's namespaces")
+    return False
+
+
+def _own_file_systems(libc, limits: Limits) -> None:
+    """In the submission's process, process 1 of its namespaces: its own /proc (showing only
+    its processes), and empty, size-capped /tmp and /dev/shm, gone when it ends."""
+    _mount(libc, "none", "/", None, MS_REC | MS_PRIVATE, "")
+    _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "")
+    size = f"size={limits.disk_mb}m,mode=0755"
+    _mount(libc, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, size)
+    if os.path.isdir("/dev/shm"):
+        _mount(libc, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, size)
+
+
+def _set_limits(limits: Limits) -> None:
+    address_space = _virtual_memory_bytes() + limits.memory_mb * 1024 * 1024
+    cpu = 2 * int(limits.timeout_s) + 5  # the notebook's time, then the tests' calls
+    output = limits.output_mb * 1024 * 1024
+    for which, value in ((resource.RLIMIT_AS, address_space), (resource.RLIMIT_FSIZE, output),
+                         (resource.RLIMIT_CPU, cpu), (resource.RLIMIT_CORE, 0)):
+        resource.setrlimit(which, (value, value))
+    try:  # counted per user in this user namespace: the submission's processes, and ours
+        processes = len(os.listdir("/proc/self/task")) + limits.processes
+        resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+    except (OSError, ValueError):
+        pass
+
+
 def _virtual_memory_bytes() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmSize:"):
@@ -244,389 +200,191 @@ def _virtual_memory_bytes() -> int:
     return 0
 
 
-def _child(cells: list[str], sandbox: Path, limits: Limits, sock_fd: int,
-           hidden: list[Path], quiet: list[bool]) -> None:
-    """Runs in the forked child: the notebook, then answers for the tests. Never returns."""
+def _place_files(folder: Path, files: dict[str, str], support: str | None) -> None:
+    """The student's handed-in files (never outside the folder), then the assignment's
+    support files, which win where both have a file of the same name, as under otter run."""
+    root = folder.resolve()
+    for relative, encoded in files.items():
+        target = (root / PurePosixPath(str(relative))).resolve()
+        if root not in target.parents:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(base64.b64decode(encoded))
+    if support and os.path.isdir(support):
+        shutil.copytree(support, root, dirs_exist_ok=True)
+
+
+class CellTimeout(BaseException):
+    """Raised in a cell that ran past its time limit (a BaseException, as KeyboardInterrupt
+    is, so that a student's ``except Exception`` does not swallow it)."""
+
+
+def _excerpt(text: str, limit: int = 160) -> str:
+    """At most ``limit`` printable characters of something a submission wrote."""
+    text = "".join(c if c.isprintable() else " " for c in str(text))
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def init_process(report_fd: int, sock_fd: int, limits: Limits, contained: bool) -> None:
+    """Process 1 of the submission's namespaces: set up its file systems, start the
+    submission's process, wait for it and report how it ended. Never returns.
+
+    A process 1 ignores the signals its own namespace sends it, so the submission's code runs
+    in a second process, which ends like any other when it kills itself; this one cannot be
+    signalled or traced by it (it is not dumpable), and when it ends, the kernel ends every
+    process of the namespace."""
+    import json
+
     status = 0
-    channel = None
     try:
-        # Close every descriptor inherited from the worker but our own socket, so the
-        # submission cannot write into the worker's channel to the grader.
-        os.closerange(3, sock_fd)
-        os.closerange(sock_fd + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
-        os.setsid()
-        address_space = _virtual_memory_bytes() + limits.memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-        output = limits.output_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_FSIZE, (output, output))
-        cpu = 2 * int(limits.timeout_s) + 5  # the notebook's time, then the tests' calls
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        for variable, folder in (("HOME", ""), ("IPYTHONDIR", ".ipython"),
-                                 ("MPLCONFIGDIR", ".matplotlib")):
-            os.environ[variable] = str(sandbox / folder)
-        _isolate(sandbox, hidden)
-        os.chdir(sandbox)
-        devnull = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(devnull, fd)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if contained:
+            if os.getpid() != 1:
+                raise OSError("the submission's process is not alone in its namespace")
+            _own_file_systems(libc, limits)
+            folder = WORKING_FOLDER
+        else:  # unsafe: a folder of its own in the machine's /tmp, removed after
+            import tempfile
 
-        import builtins
-        import socket
-
-        import otter
-        import otter.check.notebook
-        from traitlets.config import Config
-
-        from autograder.channel import Channel
-        from autograder.object_server import AnswerEncoder, HandleTable, serve
-        from autograder.otter_compat import (
-            loaded_library_modules,
-            notebook_stand_in,
-            numpy_print_options,
-            pandas_display_options,
-        )
-
-        channel = Channel(socket.socket(fileno=sock_fd))
-        config = Config()
-        config.HistoryManager.enabled = False  # nothing to keep, nothing to write
-        shell = _kernel_like_shell_class().instance(config=config)
-        # What the shell itself put in the namespace is not the notebook's answers.
-        from_shell = {name: id(value) for name, value in shell.user_ns.items()}
-        table, checked = HandleTable(), {}
-        encoder = AnswerEncoder(table)
-
-        def answers() -> dict:
-            return {name: value for name, value in shell.user_ns.items()
-                    if from_shell.get(name) != id(value) and not isinstance(value, stand_in)}
-
-        def record(question: str) -> None:  # grader.check("q1"): keep the answers as they are
-            if len(checked) < 1000:
-                checked[question] = encoder.namespace(answers())
-
-        stand_in = notebook_stand_in(record)
-        otter.Notebook = otter.check.notebook.Notebook = stand_in
-        import sys
-
-        sys.path.insert(0, "")  # as in a Jupyter kernel: the notebook's folder is importable
-        original_builtins = dict(builtins.__dict__)
-        errors, memory_error = [], False
-        for number, source in enumerate(cells, start=1):
-            result = shell.run_cell(source, store_history=False)
-            error = result.error_in_exec or result.error_before_exec
-            if error is not None:
-                memory_error |= isinstance(error, MemoryError)
-                if not (number <= len(quiet) and quiet[number - 1]):
-                    errors.append(f"code cell {number}: {type(error).__name__}: {error}"[:300])
-        # Undo any patching of builtins, so the answers are read the same way for everyone.
-        builtins.__dict__.clear()
-        builtins.__dict__.update(original_builtins)
-        final = encoder.namespace(answers())
-        channel.send({"namespace": final | {"values": encoder.values}, "checked": checked,
-                      "errors": errors, "memory_error": memory_error,
-                      "print_options": numpy_print_options(),
-                      "display_options": pandas_display_options(),
-                      "modules": loaded_library_modules()})
-        serve(channel, table)
-    except BaseException as error:  # noqa: BLE001 - whatever happens, the child exits here
-        status = 70
-        try:  # tell the worker what went wrong in the grader's own set-up
-            if channel is not None:
-                channel.send({"internal_error": repr(error)[:500]})
-        except Exception:  # noqa: BLE001
-            pass
+            folder = tempfile.mkdtemp(prefix="autograder-sandbox-")
+        pid = os.fork()
+        if pid == 0:
+            os.close(report_fd)
+            run_submission(sock_fd, limits, folder)
+        os.close(sock_fd)
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+        _drop_capabilities(libc)
+        while True:  # process 1 also collects every orphan of the namespace
+            done, wait_status, usage = os.wait4(-1, 0)
+            if done == pid:
+                break
+        report = {"exit": os.waitstatus_to_exitcode(wait_status),
+                  "peak_mb": usage.ru_maxrss / 1024}
+        if not contained:
+            shutil.rmtree(folder, ignore_errors=True)
+    except BaseException as error:  # noqa: BLE001
+        status, report = 1, {"setup_error": repr(error)[:300]}
+    try:
+        os.write(report_fd, json.dumps(report).encode() + b"\n")
     finally:
         os._exit(status)
 
 
-SANDBOX_PREFIX = f"{PREFIX}sandbox-"  # the folders make_temp_dir("sandbox") creates
+def run_submission(sock_fd: int, limits: Limits, working_folder: str) -> None:
+    """The submission's process, from set-up to the end of the tests. Never returns.
 
-
-def _kill_new_descendants(before: set[int]) -> None:
-    """Kill every descendant that was not there before the run (orphans included)."""
-    for _ in range(3):
-        leftovers = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
-        if not leftovers:
-            return
-        for process in leftovers:
-            try:
-                process.kill()
-            except psutil.Error:
-                pass
-        psutil.wait_procs(leftovers, timeout=2)
-
-
-@dataclass
-class _Run:
-    """A submission's sandbox process, from its start until it is stopped."""
-
-    pid: int
-    channel: object  # autograder.channel.Channel, the worker's end
-    sandbox: Path
-    before: set[int]
-    start: float
-    exit_status: int | None = None
-    peak_memory_mb: float = 0.0
-
-
-def _place_files(sandbox: Path, files: dict[str, bytes]) -> None:
-    """Write a student's handed-in files into the sandbox (never outside it)."""
-    for relative, data in files.items():
-        target = (sandbox / relative).resolve()
-        if sandbox.resolve() not in target.parents:
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-
-
-def _launch(cells: list[str], support_dir: Path | None, limits: Limits,
-            hidden: tuple[Path, ...], files: dict[str, bytes] | None = None,
-            quiet: list[bool] | None = None) -> _Run:
-    import socket
-
-    from autograder.channel import Channel
-
-    sandbox = make_temp_dir("sandbox")
-    before = {p.pid for p in psutil.Process().children(recursive=True)}
-    # As otter run does: the student's files first, then the assignment's support files,
-    # which win where both have a file of the same name.
-    _place_files(sandbox, files or {})
-    if support_dir is not None:
-        shutil.copytree(support_dir, sandbox, dirs_exist_ok=True)
-    ours, theirs = socket.socketpair()
-    pid = os.fork()
-    if pid == 0:
-        ours.close()
-        _child(cells, sandbox, limits, theirs.detach(), [Path(p) for p in hidden],
-               quiet or [])
-    theirs.close()
-    return _Run(pid, Channel(ours), sandbox, before, time.monotonic())
-
-
-def _reap(run: _Run, block: bool) -> bool:
-    """Collect the sandbox process's exit, if it has exited; True when it has."""
-    if run.exit_status is not None:
-        return True
-    done, wait_status, usage = os.wait4(run.pid, 0 if block else os.WNOHANG)
-    if not done:
-        return False
-    run.exit_status = os.waitstatus_to_exitcode(wait_status)
-    run.peak_memory_mb = usage.ru_maxrss / 1024
-    return True
-
-
-def _first_message(run: _Run, limits: Limits) -> Execution:
-    """Wait for the notebook to finish (the sandbox's first message) or for it to fail."""
-    from autograder.channel import ChannelClosed, ChannelTimeout
-
-    deadline = run.start + limits.timeout_s
-    message = None
-    while message is None:
-        try:
-            message = run.channel.receive(min(deadline, time.monotonic() + 0.05))
-        except ChannelTimeout:
-            if _reap(run, block=False):  # it ended without a word: read what it left
-                try:
-                    message = run.channel.receive(time.monotonic() + 0.2)
-                except (ChannelTimeout, ChannelClosed):
-                    break
-            elif time.monotonic() > deadline:
-                return Execution("timeout", f"still running after {limits.timeout_s:g} s; "
-                                 "stopped", None, time.monotonic() - run.start)
-        except ChannelClosed:
-            break
-    duration = time.monotonic() - run.start
+    Exit code :data:`SANDBOX_FAILED` before the "ready" message means the grader's set-up
+    failed; anything after "ready" is the submission's doing."""
+    status = 0
     try:
-        if isinstance(message, dict) and "internal_error" in message:
-            return Execution("error", f"the sandbox could not start: "
-                             f"{message['internal_error']}", None, duration)
-        payload = message["namespace"]
-        errors = [str(e) for e in message["errors"]][:50]
-        memory_error = bool(message["memory_error"])
-        print_options = safe_print_options(message.get("print_options"))
-        display_options = message.get("display_options")
-        display_options = display_options if isinstance(display_options, dict) else {}
-        modules = message.get("modules") if isinstance(message.get("modules"), list) else []
-        checked = message.get("checked") if isinstance(message.get("checked"), dict) else {}
-        if not isinstance(payload, dict):
-            raise TypeError("namespace is not an object")
-    except (KeyError, TypeError):
-        if not _reap(run, block=False):  # alive, yet what it sent is not the sandbox's message
-            try:
-                os.killpg(run.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            _reap(run, block=True)
-            return Execution("crashed", "the notebook's process sent something that is not "
-                             "its answers; nothing could be graded", None, duration)
-        if run.exit_status == -signal.SIGXCPU:
-            return Execution("timeout", "used more CPU time than allowed; stopped", None,
-                             duration)
-        how = (f"signal {-run.exit_status}" if run.exit_status < 0
-               else f"exit code {run.exit_status}")
-        return Execution("crashed", f"the notebook ended its own process ({how}) before "
-                         "finishing; nothing could be graded", None, duration)
-    if memory_error:
-        return Execution("memory-limit", f"a cell needed more than {limits.memory_mb} MB "
-                         "and failed; graded on what the notebook produced", payload,
-                         duration, 0.0, errors, print_options, display_options, modules,
-                         checked)
-    reason = f"{len(errors)} cell(s) raised an error: {errors[0]}" if errors else ""
-    return Execution("completed", reason, payload, duration, 0.0, errors, print_options,
-                     display_options, modules, checked)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        with open("/proc/self/oom_score_adj", "w") as adjust:  # over its memory, it goes first
+            adjust.write("1000")
+        os.closerange(3, sock_fd)
+        os.closerange(sock_fd + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+        folder = Path(working_folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        for variable, sub in (("HOME", ""), ("IPYTHONDIR", ".ipython"),
+                              ("MPLCONFIGDIR", ".matplotlib")):
+            os.environ[variable] = str(folder / sub)
+        os.environ.pop("PYTHONSTARTUP", None)
+        os.chdir(folder)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        _set_limits(limits)
+        _drop_capabilities(libc)
 
+        import socket
 
-def _stop(run: _Run) -> float:
-    """Stop the sandbox and everything it started; remove its folder. Its peak memory (MB)."""
+        from autograder.channel import Channel
+
+        channel = Channel(socket.socket(fileno=sock_fd))
+        channel.send({"ready": True})
+    except BaseException:  # noqa: BLE001 - the grader's set-up failed: no student code ran
+        os._exit(SANDBOX_FAILED)
     try:
-        run.channel.close()
-        try:
-            os.killpg(run.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        _reap(run, block=True)
+        job = channel.receive()
+        _place_files(folder, job["files"], os.environ.get("AUTOGRADER_SUPPORT"))
+        _run_notebook(channel, job["cells"], job["quiet"], limits)
+    except BaseException:  # noqa: BLE001 - whatever happens, the process exits here
+        status = 1
     finally:
-        _kill_new_descendants(run.before)
-        shutil.rmtree(run.sandbox, ignore_errors=True)
-    return run.peak_memory_mb
+        os._exit(status)
 
 
-def execute(cells: list[str], support_dir: Path | None, limits: Limits,
-            hidden: tuple[Path, ...] = ()) -> Execution:
-    """Run a notebook's code cells in a sandbox and return its data, or why there is none.
-
-    Objects that are not data stay in the sandbox and are lost when it stops here; to grade
-    with them, use :func:`execute_and_score`."""
-    run = _launch(cells, support_dir, limits, hidden)
-    try:
-        execution = _first_message(run, limits)
-    finally:
-        peak = _stop(run)
-    execution.peak_memory_mb = peak
-    return execution
+def _on_cell_timeout(signum, frame):
+    raise CellTimeout
 
 
-def execute_and_score(cells: list[str], support_dir: Path | None, limits: Limits,
-                      hidden: tuple[Path, ...], autograder_zip: Path,
-                      files: dict[str, bytes] | None = None,
-                      quiet: list[bool] | None = None) -> Execution:
-    """Run a notebook in a sandbox, then score it with the zip's tests while its objects can
-    still be used (through :mod:`autograder.proxies`).
-
-    ``files`` are placed beside the notebook (the notebook's own file among them); an error in
-    a cell marked in ``quiet`` is not reported. The tests run in a scorer process forked from
-    this worker once the notebook has finished:
-    the worker never reads the tests, so no sandbox (forked from it) can find them in memory,
-    and the scorer is not the sandbox, so nothing the submission did can reach them.
-    ``Execution.results`` holds the question results as data.
-    """
-    run = _launch(cells, support_dir, limits, hidden, files, quiet)
-    try:
-        execution = _first_message(run, limits)
-        if execution.payload is not None:
-            _import_named_modules(execution)
-            execution.results, problem = _score_in_scorer(run, execution, autograder_zip,
-                                                          support_dir, limits)
-            if problem:
-                execution.status, execution.reason = "error", problem
-            execution.payload = None
-    finally:
-        peak = _stop(run)
-    execution.peak_memory_mb = peak
-    return execution
-
-
-# Libraries of which the worker itself imports what a submission used, for the next scorers:
-# data libraries, whose import does nothing else.
-PRELOADED_ROOTS = frozenset({"numpy", "pandas", "matplotlib", "scipy", "statsmodels",
-                             "seaborn", "sklearn", "datascience", "learner_tools"})
-
-
-def _import_named_modules(execution: Execution) -> None:
-    """Import, in this worker, the installed modules the submission used, once: each scorer
-    (and each later sandbox) forked from the worker then has them without importing again."""
-    from autograder.otter_compat import import_library_modules
-    from autograder.proxies import import_installed
-
-    import_library_modules(execution.modules)
-    named = set()
-    for item in [*execution.payload.get("answers", {}).values(),
-                 *(execution.payload.get("values") or {}).values()]:
-        if isinstance(item, dict):
-            if "__module__" in item:
-                named.add(item["__module__"])
-            elif "__ref__" in item and isinstance(item["__ref__"], list) and item["__ref__"]:
-                named.add(item["__ref__"][0])
-    for name in sorted(named, key=str)[:200]:
-        if str(name).split(".")[0] not in PRELOADED_ROOTS:
-            continue  # imported by the scorer alone, whose side effects end with it
-        try:
-            import_installed(name)
-        except ImportError:  # one the grader cannot import stays absent
-            pass
-
-
-def _score_in_scorer(run: _Run, execution: Execution, autograder_zip: Path,
-                     support_dir: Path | None, limits: Limits) -> tuple[dict | None, str]:
-    """(question results as data, or None; what went wrong, or "")."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the scorer
-        status = 0
-        try:
-            os.close(read_fd)
-            reply = {"results": _score(run, execution, autograder_zip, support_dir, limits)}
-        except BaseException as error:  # noqa: BLE001 - reported to the worker
-            status, reply = 1, {"problem": f"scoring failed: {type(error).__name__}: "
-                                           f"{str(error)[:300]}"}
-        try:
-            view = memoryview(json.dumps(reply).encode())
-            while view:
-                view = view[os.write(write_fd, view):]
-        finally:
-            os._exit(status)
-    os.close(write_fd)
-    chunks, deadline = [], time.monotonic() + limits.timeout_s + 60
-    try:
-        while True:
-            ready, _, _ = select.select([read_fd], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:
-                os.kill(pid, signal.SIGKILL)
-                return None, "the tests did not finish in time; stopped"
-            chunk = os.read(read_fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(read_fd)
-        os.waitpid(pid, 0)
-    try:
-        reply = json.loads(b"".join(chunks).decode("utf-8"))
-    except ValueError:
-        return None, "scoring failed: the scorer stopped without a result"
-    return reply.get("results"), reply.get("problem", "")
-
-
-def _score(run: _Run, execution: Execution, autograder_zip: Path, support_dir: Path | None,
-           limits: Limits) -> dict:
-    """In the scorer: read the tests, rebuild the namespace with proxies, run the tests."""
+def _run_notebook(channel, cells: list[str], quiet: list[bool], limits: Limits) -> None:
+    import builtins
     import sys
 
-    from autograder.proxies import Session, decode_namespace
-    from autograder.scoring import AutograderTests, results_to_data
+    import otter
+    import otter.check.notebook
+    from traitlets.config import Config
 
-    tests = AutograderTests(autograder_zip, support_files=False)
-    # As otter does, the tests run beside the assignment's support files (a helper module of
-    # the instructor's, say); the sandbox's folder, which the student wrote, is never used.
-    sys.path[:] = [p for p in sys.path if p not in ("", ".")]
-    if support_dir is not None:
-        os.chdir(support_dir)
-        sys.path.insert(0, str(support_dir))
-    session = Session(run.channel, time.monotonic() + limits.timeout_s)
-    values, decoded = execution.payload.get("values"), {}
-    namespace = decode_namespace(execution.payload, session, values, decoded)
-    at_checks = {question: decode_namespace(answers, session, values, decoded)
-                 for question, answers in execution.checked.items()
-                 if question in tests.questions}
-    return results_to_data(tests.score_namespace(namespace, execution.print_options,
-                                                 execution.display_options, at_checks))
+    from autograder.object_server import AnswerEncoder, HandleTable, serve
+    from autograder.otter_compat import (
+        loaded_library_modules,
+        notebook_stand_in,
+        numpy_print_options,
+        pandas_display_options,
+    )
+
+    config = Config()
+    config.HistoryManager.enabled = False  # nothing to keep, nothing to write
+    shell = _kernel_like_shell_class().instance(config=config)
+    # What the shell itself put in the namespace is not the notebook's answers.
+    from_shell = {name: id(value) for name, value in shell.user_ns.items()}
+    table, checked = HandleTable(), {}
+    encoder = AnswerEncoder(table)
+
+    def answers() -> dict:
+        return {name: value for name, value in shell.user_ns.items()
+                if from_shell.get(name) != id(value) and not isinstance(value, stand_in)}
+
+    def record(question: str) -> None:  # grader.check("q1"): keep the answers as they are
+        if len(checked) < 1000:
+            checked[question] = encoder.namespace(answers())
+
+    stand_in = notebook_stand_in(record)
+    otter.Notebook = otter.check.notebook.Notebook = stand_in
+    sys.path.insert(0, "")  # as in a Jupyter kernel: the notebook's folder is importable
+    original_builtins = dict(builtins.__dict__)
+    errors, memory_error, stopped = [], False, 0
+    for number, source in enumerate(cells, start=1):
+        signal.signal(signal.SIGALRM, _on_cell_timeout)
+        signal.setitimer(signal.ITIMER_REAL, limits.cell_timeout_s)
+        try:
+            result = shell.run_cell(source, store_history=False)
+        except CellTimeout as timeout:  # it fired in IPython's own code, around the cell
+            result = None
+            error: BaseException | None = timeout
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        if result is not None:
+            error = result.error_in_exec or result.error_before_exec
+        if error is None:
+            continue
+        memory_error |= isinstance(error, MemoryError)
+        if isinstance(error, CellTimeout):
+            stopped += 1
+            message = f"code cell {number}: stopped after {limits.cell_timeout_s:g} s"
+        else:
+            message = f"code cell {number}: {type(error).__name__}: {_excerpt(error)}"
+        if not (number <= len(quiet) and quiet[number - 1]) or isinstance(error, CellTimeout):
+            errors.append(_excerpt(message, 240))
+    # Undo any patching of builtins, so the answers are read the same way for everyone.
+    builtins.__dict__.clear()
+    builtins.__dict__.update(original_builtins)
+    final = encoder.namespace(answers())
+    channel.send({"namespace": final | {"values": encoder.values}, "checked": checked,
+                  "errors": errors[:50], "memory_error": memory_error,
+                  "stopped_cells": stopped, "print_options": numpy_print_options(),
+                  "display_options": pandas_display_options(),
+                  "modules": loaded_library_modules()})
+    serve(channel, table)

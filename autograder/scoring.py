@@ -9,6 +9,7 @@ is deleted at once, so nothing on disk holds them while submissions run.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import re
@@ -84,6 +85,17 @@ def _read_test_file(path: Path, config, zip_path: Path):
                          "assignment with otter assign") from None
 
 
+def _grading_digest(archive: zipfile.ZipFile) -> str:
+    """A SHA-256 of what decides a grade in an autograder zip: its tests, its configuration
+    and its support files (not its build scripts or environment)."""
+    digest = hashlib.sha256()
+    for member in sorted(archive.namelist()):
+        if member.endswith("/") or (member in MACHINERY and member != "otter_config.json"):
+            continue
+        digest.update(member.encode() + b"\0" + archive.read(member) + b"\0")
+    return digest.hexdigest()
+
+
 class AutograderTests:
     """The tests and support files of one otter autograder zip."""
 
@@ -131,6 +143,7 @@ class AutograderTests:
                                      "an autograder zip built by otter assign?")
                 for member in tests:
                     archive.extract(member, private)
+                self.digest = _grading_digest(archive)
                 for member in names if self.support_dir is not None else ():
                     top = member.split("/", 1)[0]
                     if member.endswith("/") or top == "tests" or member in MACHINERY:

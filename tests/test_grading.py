@@ -18,13 +18,14 @@ import pytest
 from adversarial.attacks import ATTACKS
 from conftest import ASSIGNMENTS
 
-from autograder.assignments import PROJECT_ROOT, answer_folders
+from autograder.assignments import PROJECT_ROOT
 from autograder.batch import grade_submissions, open_submissions
 from autograder.gradebook import Gradebook, database_url
 from autograder.grading import grade_notebook
-from autograder.sandbox import SANDBOX_PREFIX, Limits
+from autograder.sandbox import Limits
 from autograder.scoring import AutograderTests
 from autograder.selfcheck import load_wrong_answers
+from autograder.tempfiles import PREFIX
 
 ASSIGNMENT = ASSIGNMENTS[0].name
 # Generous enough that an honest submission (about 5 s with otter's import) finishes on a busy
@@ -94,23 +95,22 @@ def setting(built_assignments, tmp_path_factory):
 def graded(setting, tmp_path_factory):
     """The whole folder graded once, with the results by submission name."""
     before = {p.pid for p in psutil.Process().children(recursive=True)}
-    sandboxes_before = set(Path(tempfile.gettempdir()).glob(f"{SANDBOX_PREFIX}*"))
+    temporary_before = set(Path(tempfile.gettempdir()).glob(f"{PREFIX}*"))
     gradebook_path = tmp_path_factory.mktemp("gradebook") / "grades.db"
     gradebook = Gradebook(database_url(gradebook_path))
     start = time.monotonic()
     with open_submissions(setting["folder"], setting["tests"].assignment_name) as submissions:
         results = grade_submissions(setting["tests"], submissions, gradebook, ASSIGNMENT,
-                                    workers=2, limits=LIMITS,
-                                    hidden_paths=tuple(answer_folders()))
+                                    workers=2, limits=LIMITS)
     elapsed = time.monotonic() - start
     gradebook.close()
     time.sleep(0.5)
     # multiprocessing's resource tracker lives as long as the test process; it is not ours.
     leftovers = [p for p in psutil.Process().children(recursive=True) if p.pid not in before
                  and "resource_tracker" not in " ".join(p.cmdline())]
-    new_sandboxes = set(Path(tempfile.gettempdir()).glob(f"{SANDBOX_PREFIX}*")) - sandboxes_before
+    new_temporary = set(Path(tempfile.gettempdir()).glob(f"{PREFIX}*")) - temporary_before
     return {"results": {r.submission: r for r in results}, "gradebook": gradebook_path,
-            "elapsed": elapsed, "leftovers": leftovers, "new_sandboxes": new_sandboxes}
+            "elapsed": elapsed, "leftovers": leftovers, "new_temporary": new_temporary}
 
 
 def _running(pid: int) -> bool:
@@ -186,44 +186,51 @@ def test_gradebook_holds_every_submission_with_its_questions(setting, graded):
 
 def test_nothing_is_left_behind(graded):
     assert not graded["leftovers"], graded["leftovers"]
-    assert not graded["new_sandboxes"]
+    assert not graded["new_temporary"]
     stray = [p for p in psutil.process_iter(["cmdline"])
              if "time.sleep(600)" in " ".join(p.info["cmdline"] or [])]
     assert not stray
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="hiding files needs root (see the guide)")
-def test_sandbox_cannot_see_tests_gradebook_or_other_submissions(setting, graded):
+def test_sandbox_sees_only_what_grading_needs(setting, graded):
+    """Allow-list containment: the repository's sources, the tests, the gradebook and the
+    other submissions are not there at all; the process sees only its own processes."""
+    from autograder.containment import diagnose
+    from autograder.pool import execute
     from autograder.proxies import decode_namespace
-    from autograder.sandbox import execute, prepare_worker
 
+    if not diagnose().contained:
+        pytest.skip(f"this machine cannot contain submissions: {diagnose().problem}")
     zip_path, folder, gradebook = (setting["output"].autograder_zip, setting["folder"],
                                    graded["gradebook"])
+    source = PROJECT_ROOT / "modules" / "01-data-analytics" / "assignment" / "source"
     probe = f"""
-import os
-def listing(path):
-    try:
-        return sorted(os.listdir(path))
-    except OSError as error:
-        return [type(error).__name__]
-def size(path):
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return -1
-zip_folder = listing({str(zip_path.parent)!r})
-zip_size = size({str(zip_path)!r})
-submissions = listing({str(folder)!r})
-gradebook_size = size({str(gradebook)!r})
+import os, signal
+def exists(path):
+    return os.path.exists(path)
+repository = sorted(os.listdir({str(PROJECT_ROOT)!r}))
+hidden = {{name: exists(path) for name, path in {{
+    "zip": {str(zip_path)!r}, "submissions": {str(folder)!r}, "gradebook": {str(gradebook)!r},
+    "source": {str(source)!r}, "build": {str(PROJECT_ROOT / "build")!r}}}.items()}}
+processes = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+parent = os.getppid()
+import learner_tools
+rows = len(learner_tools.load_service_inventory())
+try:
+    os.kill(1, 0)
+    signal_outside = "reached"
+except OSError as error:
+    signal_outside = type(error).__name__
 """
-    prepare_worker()
-    execution = execute([probe], None, LIMITS, (zip_path.parent, zip_path, folder, gradebook))
-    seen = decode_namespace(execution.payload)
     assert zip_path.stat().st_size > 0 and len(os.listdir(folder)) > 10
-    # Covered by an empty, unreadable file system: empty, or not even listable.
-    assert seen["zip_folder"] in ([], ["PermissionError"]), seen
-    assert seen["submissions"] in ([], ["PermissionError"]), seen
-    assert seen["zip_size"] <= 0 and seen["gradebook_size"] <= 0, seen
+    execution = execute([probe], LIMITS)
+    assert execution.status == "completed", execution.reason
+    seen = decode_namespace(execution.payload)
+    assert not any(seen["hidden"].values()), seen["hidden"]
+    allowed = {"autograder", "learner_tools", "datasets", ".venv"}
+    assert set(seen["repository"]) <= allowed, seen["repository"]
+    assert seen["rows"] > 0  # the course's data is there
+    assert seen["processes"] == [1, 2] and seen["parent"] == 1, seen  # alone in its namespace
 
 
 def test_interrupted_run_resumes_without_losing_a_grade(setting, graded, tmp_path):

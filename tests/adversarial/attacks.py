@@ -183,6 +183,56 @@ if os.fork() == 0:
         time.sleep(600)
     os._exit(0)
 '''),
+    # Issue 10's second hole: one student zeroing the class. Nothing outside the submission's
+    # own namespace can be seen or signalled, so the solution it sits in still scores in full.
+    Attack("kill-every-other-process", "solution", r"""
+import os, signal
+for sig in (signal.SIGSTOP, signal.SIGKILL):
+    for pid in [int(p) for p in os.listdir("/proc") if p.isdigit()] + [os.getppid(), 1]:
+        if pid != os.getpid():
+            try:
+                os.kill(pid, sig)
+            except OSError:
+                pass
+try:
+    os.kill(-1, signal.SIGKILL)  # every process it may signal, but itself
+except OSError:
+    pass
+"""),
+    # The third: lifting the sandbox to write outside it. Every step is refused.
+    Attack("lift-the-sandbox", "blank", r"""
+import ctypes, glob, os
+libc = ctypes.CDLL(None, use_errno=True)
+points = [line.split()[4] for line in open("/proc/self/mountinfo")]
+for point in sorted(points, key=len, reverse=True):
+    libc.umount2(point.encode(), 2)
+libc.mount(None, b"/", None, 32, None)  # remount read-write
+for name in ("mnt", "net", "pid", "user"):
+    for path in glob.glob(f"/proc/*/ns/{name}"):
+        try:
+            libc.setns(os.open(path, os.O_RDONLY), 0)
+        except OSError:
+            pass
+libc.unshare(0x10000000 | 0x00020000)  # a user namespace of its own, then mounts in it
+for target in ["{project_root}/LIFTED", "/tmp/../LIFTED", "/work/LIFTED", "/root/LIFTED",
+               "/dev/shm/LIFTED"]:
+    try:
+        open(target, "w").write("out")
+    except OSError:
+        pass
+"""),
+    # The sixth: limits per process only. Disk and /dev/shm are capped and emptied with the run.
+    Attack("fill-the-disk-and-shared-memory", "solution", r"""
+import os
+block = b"x" * (1024 * 1024)
+for path, megabytes in (("/dev/shm/autograder-attack-shm", 400), ("filler.bin", 1200)):
+    try:
+        with open(path, "wb") as handle:
+            for _ in range(megabytes):
+                handle.write(block)
+    except OSError:
+        pass
+"""),
     Attack("exit-the-process", "solution", "import os\nos._exit(0)\n", status="crashed",
            where="start"),
     Attack("kill-the-process", "solution",

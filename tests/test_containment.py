@@ -1,0 +1,236 @@
+"""Containment (issue 10): each submission alone with its own limits, the innocent graded in
+the same run, the grader's own processes bounded, a hung cell costing only itself."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import ASSIGNMENTS
+
+from autograder.batch import grade_submissions, open_submissions
+from autograder.containment import diagnose
+from autograder.gradebook import Gradebook, database_url
+from autograder.grading import grade_notebook
+from autograder.pool import execute
+from autograder.proxies import decode_namespace
+from autograder.sandbox import Limits
+from autograder.scoring import AutograderTests
+
+ASSIGNMENT = ASSIGNMENTS[0].name
+LIMITS = Limits(timeout_s=40, memory_mb=1024, cell_timeout_s=4)
+
+pytestmark = pytest.mark.skipif(not diagnose().contained,
+                                reason=f"this machine cannot contain: {diagnose().problem}")
+
+
+def _code_cell(source: str) -> dict:
+    return {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+            "source": source}
+
+
+def _with_cell(notebook: Path, source: str, position: int | None = None) -> dict:
+    """The notebook with one code cell added: at the end, or before its ``position``-th code
+    cell (counting from 0)."""
+    data = json.loads(notebook.read_text(encoding="utf-8"))
+    if position is None:
+        data["cells"].append(_code_cell(source))
+    else:
+        code = [i for i, c in enumerate(data["cells"]) if c["cell_type"] == "code"]
+        data["cells"].insert(code[position], _code_cell(source))
+    return data
+
+
+@pytest.fixture(scope="module")
+def assignment(built_assignments):
+    _, output = built_assignments[ASSIGNMENT]
+    tests = AutograderTests(output.autograder_zip)
+    yield output, tests
+    tests.close()
+
+
+def _grade(folder: Path, tests, tmp_path: Path, limits: Limits = LIMITS, workers: int = 2,
+           unsafe: bool = False):
+    gradebook = Gradebook(database_url(tmp_path / "grades.db"))
+    try:
+        with open_submissions(folder, tests.assignment_name) as submissions:
+            results = grade_submissions(tests, submissions, gradebook, ASSIGNMENT,
+                                        workers=workers, limits=limits, regrade=True,
+                                        unsafe=unsafe)
+    finally:
+        gradebook.close()
+    return {r.submission: r for r in results}
+
+
+def test_a_hung_cell_costs_only_itself(assignment, tmp_path):
+    """Hole 8: a cell past its limit is stopped like a cell that raised; every answer before
+    and after it is graded (the solution with a hung cell in the middle keeps full marks)."""
+    output, tests = assignment
+    folder = tmp_path / "class"
+    folder.mkdir()
+    hung = _with_cell(output.solution_notebook, "while True:\n    pass\n", position=6)
+    (folder / "hung-in-the-middle.ipynb").write_text(json.dumps(hung))
+    swallowed = _with_cell(output.solution_notebook, "import time\nwhile True:\n    try:\n"
+                           "        time.sleep(10)\n    except Exception:\n        pass\n",
+                           position=3)
+    (folder / "catches-exceptions.ipynb").write_text(json.dumps(swallowed))
+    results = _grade(folder, tests, tmp_path)
+    for name, result in results.items():
+        assert result.status == "completed", (name, result.reason)
+        assert result.score == tests.total_possible, (name, result.reason)
+        assert "1 cell(s) ran past 4 s and were stopped" in result.reason, result.reason
+
+
+def test_one_student_cannot_zero_the_class(assignment, tmp_path):
+    """Hole 2, in one run: the attackers next to honest submissions on the same workers;
+    every honest one scores what otter gives it, and nothing of the attackers survives."""
+    output, tests = assignment
+    folder = tmp_path / "class"
+    folder.mkdir()
+    attacks = {
+        "kill-everything": "import os, signal\nfor pid in range(1, 4000):\n    try:\n"
+                           "        os.kill(pid, signal.SIGKILL)\n    except OSError:\n"
+                           "        pass\nos.kill(-1, signal.SIGKILL)\n",
+        "stop-everything": "import os, signal\nfor pid in range(1, 4000):\n    try:\n"
+                           "        os.kill(pid, signal.SIGSTOP)\n    except OSError:\n"
+                           "        pass\n",
+        "fork-bomb": "import os\nchildren = 0\ntry:\n    while children < 10000:\n"
+                     "        if os.fork() == 0:\n            import time\n"
+                     "            time.sleep(60)\n            os._exit(0)\n"
+                     "        children += 1\nexcept OSError:\n    pass\n",
+        "many-hungry-helpers": "import os\nfor _ in range(4):\n    if os.fork() == 0:\n"
+                               "        hog = bytearray(400 * 1024 * 1024)\n"
+                               "        import time\n        time.sleep(30)\n"
+                               "        os._exit(0)\n",
+    }
+    for name, code in attacks.items():
+        (folder / f"attack-{name}.ipynb").write_text(
+            json.dumps(_with_cell(output.student_notebook, code)))
+    for index in range(4):
+        (folder / f"honest-{index}.ipynb").write_bytes(output.solution_notebook.read_bytes())
+    results = _grade(folder, tests, tmp_path)
+    expected = grade_notebook(output.solution_notebook, output.autograder_zip)
+    for index in range(4):
+        honest = results[f"honest-{index}.ipynb"]
+        assert honest.status == "completed", honest.reason
+        assert {q.question: q.score for q in honest.questions} == {
+            q: s.score for q, s in expected.questions.items()}
+    for name in attacks:
+        assert results[f"attack-{name}.ipynb"].score == 0
+
+
+def test_limits_hold_for_all_of_a_submissions_processes_together():
+    """Hole 6: process count, disk in its folder and /dev/shm are capped for the whole
+    submission; where the machine has cgroups, so is memory across forked helpers."""
+    probe = """
+import os, signal, time
+block = b"x" * (1024 * 1024)
+def fill(path, megabytes):
+    written = 0
+    try:
+        with open(path, "wb") as handle:
+            for _ in range(megabytes):
+                handle.write(block)
+                written += 1
+    except OSError:
+        pass
+    return written
+shm = fill("/dev/shm/filler", 600)
+os.remove("/dev/shm/filler")
+started = 0
+children = []
+try:
+    for _ in range(200):
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(30)
+            os._exit(0)
+        children.append(pid)
+except OSError:
+    pass
+started = len(children)
+for pid in children:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+helpers = []
+for _ in range(4):
+    pid = os.fork()
+    if pid == 0:
+        hog = bytearray(450 * 1024 * 1024)
+        for i in range(0, len(hog), 4096):
+            hog[i] = 1
+        time.sleep(5)
+        os._exit(0)
+    helpers.append(pid)
+ended = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in helpers]
+"""
+    limits = Limits(timeout_s=60, memory_mb=1024, processes=32, disk_mb=256)
+    execution = execute([probe], limits)
+    seen = {name: value for name, value in decode_namespace(execution.payload).items()
+            if name in ("shm", "started", "ended")}
+    assert seen["shm"] <= 256, seen
+    assert 0 < seen["started"] < 200, seen
+    if diagnose().cgroup:
+        assert seen["started"] <= 32 + 2, seen["started"]  # give or take the grader's own
+        assert sum(code != 0 for code in seen["ended"]) >= 1, seen  # 4 x 450 MB > 1 GB
+    assert not Path("/dev/shm/filler").exists()
+
+
+def test_honest_answers_of_realistic_size_are_graded_as_otter_grades_them(assignment,
+                                                                        tmp_path):
+    """Hole 5: a solution that also holds about 300 MB of arrays scores what otter gives."""
+    output, tests = assignment
+    folder = tmp_path / "class"
+    folder.mkdir()
+    big = _with_cell(output.solution_notebook,
+                     "import numpy as np\nreadings = np.arange(20_000_000, dtype='float64')\n"
+                     "more_readings = readings * 2\n")
+    path = folder / "large.ipynb"
+    path.write_text(json.dumps(big))
+    results = _grade(folder, tests, tmp_path, workers=1)
+    theirs = grade_notebook(path, output.autograder_zip)
+    assert results["large.ipynb"].status == "completed", results["large.ipynb"].reason
+    assert results["large.ipynb"].score == theirs.score == tests.total_possible
+
+
+def test_the_student_cannot_write_the_reason_or_choose_the_status(assignment, tmp_path):
+    """Hole 8's second half: an error message the student wrote reaches the reason only as a
+    short, printable excerpt; a forged grader error is the submission's crash, not 'error'."""
+    output, tests = assignment
+    folder = tmp_path / "class"
+    folder.mkdir()
+    long_message = "raise ValueError('=HYPERLINK(\"x\")\\x1b[31m\\n' + 'A' * 5000)\n"
+    (folder / "long-message.ipynb").write_text(
+        json.dumps(_with_cell(output.student_notebook, long_message)))
+    forged = ("import os, socket, struct, json\nfor name in os.listdir('/proc/self/fd'):\n"
+              "    try:\n        if os.readlink(f'/proc/self/fd/{name}').startswith('socket:'):\n"
+              "            data = json.dumps({'internal_error': 'grader broke'}).encode()\n"
+              "            socket.socket(fileno=os.dup(int(name))).sendall("
+              "struct.pack('!Q', len(data)) + data)\n    except OSError:\n        pass\n")
+    (folder / "forged-error.ipynb").write_text(
+        json.dumps(_with_cell(output.student_notebook, forged)))
+    results = _grade(folder, tests, tmp_path)
+    reason = results["long-message.ipynb"].reason
+    assert len(reason) <= 400 and "\x1b" not in reason and "\n" not in reason, reason
+    assert "AAAA" in reason and "A" * 1000 not in reason
+    assert results["forged-error.ipynb"].status == "crashed", results["forged-error.ipynb"]
+    assert "grader broke" not in results["forged-error.ipynb"].reason
+
+
+def test_grading_refuses_where_the_machine_cannot_contain(assignment, tmp_path, monkeypatch):
+    """Never a silent fallback: without containment, grading stops unless told --unsafe."""
+    import autograder.pool
+    from autograder.containment import ContainmentUnavailable, Diagnosis
+
+    output, tests = assignment
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "solution.ipynb").write_bytes(output.solution_notebook.read_bytes())
+    monkeypatch.setattr(autograder.pool, "diagnose",
+                        lambda: Diagnosis(None, False, "bubblewrap is not installed", None))
+    with pytest.raises(ContainmentUnavailable, match="--unsafe"):
+        _grade(folder, tests, tmp_path)
+    # Told --unsafe, it grades (each submission still has its limits and its own process).
+    results = _grade(folder, tests, tmp_path, workers=1, unsafe=True)
+    assert results["solution.ipynb"].score == tests.total_possible
