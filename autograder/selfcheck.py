@@ -79,6 +79,41 @@ def load_wrong_answers(path: Path) -> list[WrongAnswer]:
     return answers
 
 
+# Blank notebooks with the tables they load emptied and every unanswered name given an empty
+# value: a test that reads the student's copy of a table, or compares without checking shape
+# (an empty frame broadcasts), would give them points. Each must score zero.
+EMPTY_ANSWERS = {
+    "an empty table with the columns of the first one loaded": "_first_table",
+    "an empty Series": "_pd.Series(dtype='float64')",
+    "an empty DataFrame": "_pd.DataFrame()",
+}
+_EMPTYING_CELL = """
+import pandas as _pd
+_tables = [_name for _name, _value in list(globals().items())
+           if not _name.startswith("_") and isinstance(_value, (_pd.DataFrame, _pd.Series))]
+for _name in _tables:
+    globals()[_name] = globals()[_name].iloc[0:0]
+_first_table = globals()[_tables[0]] if _tables else _pd.DataFrame()
+for _name, _value in list(globals().items()):
+    if _value is Ellipsis and not _name.startswith("_"):
+        globals()[_name] = {empty}
+"""
+
+
+def write_emptied_blank(blank: Path, empty: str, destination: Path) -> Path:
+    """The blank notebook without its ``grader.check`` cells (so every question is scored on
+    the final namespace), with one cell at the end that empties its tables and sets every
+    unanswered name to ``empty``."""
+    notebook = json.loads(Path(blank).read_text(encoding="utf-8"))
+    notebook["cells"] = [cell for cell in notebook["cells"] if not (
+        cell.get("cell_type") == "code" and "grader.check(" in "".join(cell.get("source", "")))]
+    notebook["cells"].append({"cell_type": "code", "id": "emptied-inputs",
+                              "execution_count": None, "metadata": {}, "outputs": [],
+                              "source": _EMPTYING_CELL.format(empty=empty)})
+    destination.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+    return destination
+
+
 def write_notebook_with_extra_cell(solution: Path, code: str, destination: Path) -> Path:
     """Copy the solution notebook with one code cell appended at the end.
 
@@ -116,6 +151,9 @@ def selfcheck(assignment: Assignment, build: BuildOutput, workdir: Path,
         names.append(f"3-accepted-{index:02d}-{right.question}.ipynb")
         write_notebook_with_extra_cell(build.solution_notebook, right.code,
                                        notebooks / names[-1])
+    for index, empty in enumerate(EMPTY_ANSWERS.values()):
+        names.append(f"4-emptied-{index}.ipynb")
+        write_emptied_blank(build.student_notebook, empty, notebooks / names[-1])
     tests = AutograderTests(build.autograder_zip)
     gradebook = Gradebook(database_url(workdir / "selfcheck.db"))
     try:
@@ -130,7 +168,8 @@ def selfcheck(assignment: Assignment, build: BuildOutput, workdir: Path,
         grade.questions = {q.question: q for q in grade.questions}
     solution, blank = grades[0], grades[1]
     wrong_grades = grades[2:2 + len(wrong_answers)]
-    accepted_grades = grades[2 + len(wrong_answers):]
+    accepted_grades = grades[2 + len(wrong_answers):2 + len(wrong_answers) + len(accepted)]
+    emptied_grades = grades[2 + len(wrong_answers) + len(accepted):]
     results = [
         CheckResult("reference solution scores full marks",
                     solution.possible > 0 and solution.score == solution.possible,
@@ -162,6 +201,12 @@ def selfcheck(assignment: Assignment, build: BuildOutput, workdir: Path,
             f"{right.question} accepts: {right.why}",
             question is not None and question.score == question.possible,
             f"{question.score:g} / {question.possible:g}" if question else "no such question"))
+    for label, grade in zip(EMPTY_ANSWERS, emptied_grades, strict=True):
+        scored = [f"{q.question} {q.score:g}" for q in grade.questions.values() if q.score]
+        results.append(CheckResult(
+            f"blank notebook with its tables emptied and {label} for each answer scores zero",
+            grade.score == 0, f"{grade.score:g} / {grade.possible:g}"
+            + (f" ({', '.join(scored)})" if scored else "")))
     by_question: dict[str, list[WrongAnswer]] = {}
     for wrong in wrong_answers:
         by_question.setdefault(wrong.question, []).append(wrong)

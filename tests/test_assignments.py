@@ -13,7 +13,7 @@ import pytest
 from conftest import ASSIGNMENTS
 
 from autograder.build import normalized_notebook, student_notebook_is_current
-from autograder.selfcheck import load_wrong_answers, selfcheck
+from autograder.selfcheck import EMPTY_ANSWERS, load_wrong_answers, selfcheck
 
 NAMES = [a.name for a in ASSIGNMENTS]
 
@@ -33,7 +33,7 @@ def test_solution_full_blank_zero_wrong_answers_rejected(name, built_assignments
     questions = {r.label.split(":")[0] for r in results if "not answered yet" in r.label}
     accepted = (load_wrong_answers(assignment.accepted_answers)
                 if assignment.accepted_answers.is_file() else [])
-    assert len(results) == (2 + 2 * len(questions) + len(accepted)
+    assert len(results) == (2 + 2 * len(questions) + len(accepted) + len(EMPTY_ANSWERS)
                             + len(load_wrong_answers(assignment.wrong_answers)))
 
 
