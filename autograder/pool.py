@@ -184,8 +184,9 @@ def execution_from(reply: dict | None, ended: dict, limits: Limits, oom_killed: 
         if stopped:
             reason = (f"{stopped} cell(s) ran past {limits.cell_timeout_s:g} s and were "
                       f"stopped; " + reason).rstrip("; ")
+    modules = reply.get("modules") if isinstance(reply.get("modules"), list) else []
     return Execution(status, reason[:400], reply.get("payload"), duration, peak, errors,
-                     results=reply.get("results"))
+                     modules=modules, results=reply.get("results"))
 
 
 def run_submissions(jobs: Iterable[tuple[object, object, list[str], list[bool]]], tests,
@@ -202,6 +203,7 @@ def run_submissions(jobs: Iterable[tuple[object, object, list[str], list[bool]]]
             "bubblewrap (Debian: apt-get install bubblewrap), see `autograder doctor`, or "
             "pass --unsafe to grade without containment, trusting every submission.")
     contained = diagnosis.contained
+    prepare_scorers()
     queue = deque((key, submission, cells, quiet, 0) for key, submission, cells, quiet in jobs)
     later: deque = deque()
     if not queue:
@@ -248,6 +250,7 @@ def run_submissions(jobs: Iterable[tuple[object, object, list[str], list[bool]]]
                     continue
                 del running[run.slot]
                 execution = _finish(run, limits)
+                _import_for_next_scorers(execution)
                 slot = run.slot
                 if run.ended.get("worker_died"):
                     slot = _replace(slots, slot, support_dir, contained)
@@ -266,6 +269,30 @@ def run_submissions(jobs: Iterable[tuple[object, object, list[str], list[bool]]]
                 pass
         for slot in slots:
             slot.close()
+
+
+def prepare_scorers() -> None:
+    """Import, in the grader, what scoring a notebook needs, once: every scorer forked from it
+    then starts with them (importing pyplot in each would cost a good part of a second)."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+    import numpy  # noqa: F401
+    import otter.test_files  # noqa: F401
+    import pandas  # noqa: F401
+
+    import autograder.proxies  # noqa: F401
+    import learner_tools  # noqa: F401
+
+
+def _import_for_next_scorers(execution: Execution) -> None:
+    """The library submodules a notebook loaded (numpy's, pandas', matplotlib's, whose import
+    does nothing else), imported once in the grader for the scorers forked after it."""
+    from autograder.otter_compat import import_library_modules
+
+    import_library_modules(execution.modules)
 
 
 def _replace(slots: list[_Slot], slot: _Slot, support_dir: Path | None,

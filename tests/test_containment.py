@@ -4,6 +4,7 @@ the same run, the grader's own processes bounded, a hung cell costing only itsel
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -234,3 +235,48 @@ def test_grading_refuses_where_the_machine_cannot_contain(assignment, tmp_path, 
     # Told --unsafe, it grades (each submission still has its limits and its own process).
     results = _grade(folder, tests, tmp_path, workers=1, unsafe=True)
     assert results["solution.ipynb"].score == tests.total_possible
+
+
+def test_a_worker_that_dies_is_replaced_and_its_submission_graded(assignment, tmp_path):
+    """A crash is the culprit's alone: when a worker dies under a submission (here killed from
+    outside, as the kernel's OOM killer or an administrator might), it is replaced and the
+    submission it was running is graded again in the same run; every submission completes."""
+    import signal
+
+    import psutil
+
+    output, tests = assignment
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for index in range(6):
+        (folder / f"honest-{index}.ipynb").write_bytes(output.solution_notebook.read_bytes())
+    killed = []
+
+    def on_result(result, cached):
+        if killed:
+            return
+        # The worker is the process bubblewrap started (its forks share its command line).
+        workers = []
+        for process in psutil.Process().children(recursive=True):
+            try:
+                if "autograder.worker" in " ".join(process.cmdline()) and \
+                        process.parent().name() == "bwrap":
+                    workers.append(process)
+            except (psutil.Error, AttributeError):  # ended meanwhile
+                pass
+        if workers:
+            os.kill(workers[0].pid, signal.SIGKILL)
+            killed.append(workers[0].pid)
+
+    gradebook = Gradebook(database_url(tmp_path / "grades.db"))
+    try:
+        with open_submissions(folder, tests.assignment_name) as submissions:
+            results = grade_submissions(tests, submissions, gradebook, ASSIGNMENT, workers=2,
+                                        limits=LIMITS, regrade=True, on_result=on_result)
+    finally:
+        gradebook.close()
+    assert killed, "no worker was found to kill"
+    assert len(results) == 6
+    for result in results:
+        assert result.status == "completed", (result.submission, result.reason)
+        assert result.score == tests.total_possible

@@ -187,6 +187,11 @@ def test_gradebook_holds_every_submission_with_its_questions(setting, graded):
 def test_nothing_is_left_behind(graded):
     assert not graded["leftovers"], graded["leftovers"]
     assert not graded["new_temporary"]
+    # What the attacks tried to write outside their sandbox is nowhere on this machine.
+    for path in (PROJECT_ROOT / "LIFTED", Path("/LIFTED"), Path("/work/LIFTED"),
+                 Path("/root/LIFTED"), Path("/dev/shm/LIFTED"),
+                 Path("/dev/shm/autograder-attack-shm")):
+        assert not path.exists(), path
     stray = [p for p in psutil.process_iter(["cmdline"])
              if "time.sleep(600)" in " ".join(p.info["cmdline"] or [])]
     assert not stray
