@@ -37,7 +37,7 @@ from autograder.containment import (
     worker_command,
     worker_environment,
 )
-from autograder.sandbox import SANDBOX_FAILED, Execution, Limits
+from autograder.sandbox import SANDBOX_FAILED, Execution, Limits, excerpt
 from autograder.scorer import MAX_REPLY, fork_scorer
 
 # Outcomes a submission can bring about itself: never final on the first attempt.
@@ -159,6 +159,11 @@ def execution_from(reply: dict | None, ended: dict, limits: Limits, oom_killed: 
             "its set-up failed" if ended.get("exit") == SANDBOX_FAILED else "no answer")
         return Execution("error", f"the sandbox could not start: {why}"[:400], None,
                          duration, peak)
+    if outcome == "unreadable-answers":
+        return Execution("crashed", "the notebook's answers could not be read back "
+                         f"({excerpt(str(reply.get('problem')), 160)}); nothing could be "
+                         "graded",
+                         None, duration, peak)
     if outcome == "not-a-message":
         return Execution("crashed", "the notebook's process sent something that is not its "
                          "answers; nothing could be graded", None, duration, peak)

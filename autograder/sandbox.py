@@ -219,7 +219,7 @@ class CellTimeout(BaseException):
     is, so that a student's ``except Exception`` does not swallow it)."""
 
 
-def _excerpt(text: str, limit: int = 160) -> str:
+def excerpt(text: str, limit: int = 160) -> str:
     """At most ``limit`` printable characters of something a submission wrote."""
     text = "".join(c if c.isprintable() else " " for c in str(text))
     return text if len(text) <= limit else text[:limit - 1] + "…"
@@ -375,9 +375,9 @@ def _run_notebook(channel, cells: list[str], quiet: list[bool], limits: Limits) 
             stopped += 1
             message = f"code cell {number}: stopped after {limits.cell_timeout_s:g} s"
         else:
-            message = f"code cell {number}: {type(error).__name__}: {_excerpt(error)}"
+            message = f"code cell {number}: {type(error).__name__}: {excerpt(error)}"
         if not (number <= len(quiet) and quiet[number - 1]) or isinstance(error, CellTimeout):
-            errors.append(_excerpt(message, 240))
+            errors.append(excerpt(message, 240))
     # Undo any patching of builtins, so the answers are read the same way for everyone.
     builtins.__dict__.clear()
     builtins.__dict__.update(original_builtins)

@@ -21,9 +21,14 @@ from pathlib import Path
 
 from autograder.channel import Channel, ChannelClosed, ChannelTimeout
 from autograder.otter_compat import safe_print_options
-from autograder.sandbox import Limits
+from autograder.sandbox import Limits, excerpt
 
 MAX_REPLY = 16 * 1024 * 1024
+
+
+class UnreadableAnswers(Exception):
+    """What the submission sent as its answers could not be read back (its doing, not the
+    grader's: a forged or oversized message)."""
 READY_WAIT_S = 60.0
 
 
@@ -33,7 +38,7 @@ def _interpret(message, limits: Limits) -> dict:
     if not isinstance(message, dict) or not isinstance(message.get("namespace"), dict):
         return {"outcome": "not-a-message"}
     errors = message.get("errors") if isinstance(message.get("errors"), list) else []
-    errors = [str(e)[:300] for e in errors[:50]]
+    errors = [excerpt(str(e), 240) for e in errors[:50]]  # forged or not: bounded, printable
     display = message.get("display_options")
     modules = message.get("modules")
     checked = message.get("checked")
@@ -69,11 +74,14 @@ def _score(channel: Channel, answers: dict, tests, limits: Limits) -> dict:
         sys.path.insert(0, str(tests.support_dir))
     session = Session(channel, time.monotonic() + limits.timeout_s)
     payload = answers["payload"]
-    values, decoded = payload.get("values"), {}
-    namespace = decode_namespace(payload, session, values, decoded)
-    at_checks = {question: decode_namespace(checked, session, values, decoded)
-                 for question, checked in answers["checked"].items()
-                 if question in tests.questions and isinstance(checked, dict)}
+    try:  # everything here was written by the submission: a failure is its own
+        values, decoded = payload.get("values"), {}
+        namespace = decode_namespace(payload, session, values, decoded)
+        at_checks = {question: decode_namespace(checked, session, values, decoded)
+                     for question, checked in answers["checked"].items()
+                     if question in tests.questions and isinstance(checked, dict)}
+    except Exception as error:  # noqa: BLE001 - MemoryError included
+        raise UnreadableAnswers(f"{type(error).__name__}: {str(error)[:200]}") from None
     return results_to_data(tests.score_namespace(namespace, answers["print_options"],
                                                  answers["display_options"], at_checks))
 
@@ -128,6 +136,8 @@ def fork_scorer(channel: Channel, submission, cells: list[str], quiet: list[bool
         cpu = int(2 * limits.timeout_s) + 30
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
         reply = score_submission(channel, submission, cells, quiet, tests, limits)
+    except UnreadableAnswers as error:
+        status, reply = 1, {"outcome": "unreadable-answers", "problem": str(error)}
     except BaseException as error:  # noqa: BLE001 - reported to the grader
         status, reply = 1, {"outcome": "scoring-failed",
                             "problem": f"{type(error).__name__}: {str(error)[:300]}"}

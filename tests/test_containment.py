@@ -211,7 +211,16 @@ def test_the_student_cannot_write_the_reason_or_choose_the_status(assignment, tm
               "struct.pack('!Q', len(data)) + data)\n    except OSError:\n        pass\n")
     (folder / "forged-error.ipynb").write_text(
         json.dumps(_with_cell(output.student_notebook, forged)))
+    forged_answers = forged.replace(
+        "{'internal_error': 'grader broke'}",
+        "{'namespace': {}, 'errors': ['\\x1b[2J' + 'B' * 5000], 'memory_error': False}")
+    assert forged_answers != forged
+    (folder / "forged-answers.ipynb").write_text(
+        json.dumps(_with_cell(output.student_notebook, forged_answers)))
     results = _grade(folder, tests, tmp_path)
+    forged_reason = results["forged-answers.ipynb"].reason
+    assert len(forged_reason) <= 400 and "\x1b" not in forged_reason, forged_reason
+    assert results["forged-answers.ipynb"].score == 0 and "BBBB" in forged_reason
     reason = results["long-message.ipynb"].reason
     assert len(reason) <= 400 and "\x1b" not in reason and "\n" not in reason, reason
     assert "AAAA" in reason and "A" * 1000 not in reason
