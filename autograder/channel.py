@@ -53,7 +53,7 @@ class Channel:
                     del self._buffer[:_HEADER.size + length]
                     try:
                         return json.loads(data.decode("utf-8"))
-                    except (UnicodeDecodeError, ValueError) as error:
+                    except (UnicodeDecodeError, ValueError, RecursionError) as error:
                         raise ChannelClosed("not a message") from error
             wait = None if deadline is None else deadline - time.monotonic()
             if wait is not None and wait <= 0:

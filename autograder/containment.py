@@ -77,11 +77,20 @@ def worker_command(control_fd: int, support_dir: Path | None, *, contained: bool
     python = [sys.executable, "-m", "autograder.worker", str(control_fd)]
     if not contained:
         return [*python, "--unsafe"]
-    command = [bwrap_executable() or "bwrap", "--unshare-all", "--unshare-user",
+    # As root, no user namespace: in one, the sandbox's root would still be the machine's
+    # root to the kernel (/proc/sys, owned by root, would be writable); instead each
+    # submission's process becomes ``nobody`` (:func:`autograder.sandbox.become_nobody`). As
+    # an ordinary user, a user namespace maps the sandbox to that user alone.
+    as_root = os.geteuid() == 0
+    command = [bwrap_executable() or "bwrap", "--unshare-ipc", "--unshare-pid",
+               "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+               *([] if as_root else ["--unshare-user"]),
                "--die-with-parent", "--new-session",
-               # Kept only to give each submission its own namespaces; the submission's
-               # process gives up every capability before any of its code runs.
+               # Kept only to give each submission its own namespaces (and, as root, to change
+               # to nobody); the submission's process gives up every capability before any of
+               # its code runs.
                "--cap-add", "CAP_SYS_ADMIN",
+               *(["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] if as_root else []),
                "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
                # Nothing of the grader's environment (tokens, database addresses) goes in.
                "--clearenv", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
@@ -90,7 +99,14 @@ def worker_command(control_fd: int, support_dir: Path | None, *, contained: bool
                "--setenv", "AUTOGRADER_SUPPORT", SUPPORT_MOUNT]
     if os.environ.get("LEARNER_TOOLS_DATA_DIR"):
         command += ["--setenv", "LEARNER_TOOLS_DATA_DIR", os.environ["LEARNER_TOOLS_DATA_DIR"]]
-    for path in allowed_paths():
+    allowed = allowed_paths()
+    # The folders that lead to them, readable by all (bubblewrap would make them 0700, which
+    # nobody could not pass through).
+    parents = sorted({parent for path in allowed for parent in path.parents
+                      if parent != Path("/")}, key=lambda p: len(p.parts))
+    for parent in parents:
+        command += ["--perms", "0755", "--dir", str(parent)]
+    for path in allowed:
         command += ["--ro-bind", str(path), str(path)]
     if support_dir is not None:
         command += ["--ro-bind", str(Path(support_dir).resolve()), SUPPORT_MOUNT]
@@ -112,7 +128,7 @@ class Diagnosis:
     """What this machine gives a submission (``autograder doctor``)."""
 
     bwrap: str | None
-    contained: bool  # bubblewrap runs with user, PID, network and mount namespaces
+    contained: bool  # bubblewrap runs with PID, network and mount namespaces
     problem: str  # why not, when it does not
     cgroup: str | None  # the cgroup v1 root used for whole-submission limits, if any
 
@@ -120,8 +136,8 @@ class Diagnosis:
         yes = {True: "yes", False: "no"}
         return [
             f"bubblewrap: {self.bwrap or 'not installed (Debian: apt-get install bubblewrap)'}",
-            f"each submission contained (allow-listed files, own user, PID, mount and network "
-            f"namespaces, no capabilities): {yes[self.contained]}"
+            f"each submission contained (allow-listed files, own PID, mount and network "
+            f"namespaces, an unprivileged user, no capabilities): {yes[self.contained]}"
             + (f" ({self.problem})" if self.problem else ""),
             "memory and process count limited for all of a submission's processes together: "
             + (f"yes (cgroup {self.cgroup})" if self.cgroup else

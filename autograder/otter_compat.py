@@ -127,10 +127,11 @@ def import_library_modules(names: Any) -> None:
 
     if not isinstance(names, list):
         return
+    from autograder.proxies import importable
+
     for name in names[:MAX_MODULES]:
         if isinstance(name, str) and name.split(".")[0] in LIBRARY_ROOTS \
-                and re.fullmatch(r"[A-Za-z_][\w.]*", name) and name not in sys.modules \
-                and "__main__" not in name.split("."):
+                and name not in sys.modules and importable(name):
             try:
                 importlib.import_module(name)
             except BaseException:  # noqa: BLE001 - one that cannot be imported (or exits on

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import importlib.util
 import re
 import sys
 import types
@@ -160,14 +161,33 @@ def decode_answer(item: Any, session: Session | None) -> Any:
     return decode(item)
 
 
+SUPPORT_FOLDERS: list[str] = []  # set by the scorer: the assignment's support files
+
+
+def importable(name: Any) -> bool:
+    """Whether the grader imports the module ``name`` when a submission names it."""
+    if not isinstance(name, str) or not _MODULE_NAME.fullmatch(name):
+        return False
+    parts = name.split(".")
+    if NOT_IMPORTABLE_PARTS & set(parts):
+        return False
+    if parts[0] in IMPORTABLE_ROOTS or name in sys.modules:
+        return True
+    try:  # one of the assignment's support modules (a helper of the instructor's)
+        spec = importlib.util.find_spec(parts[0])
+    except (ImportError, ValueError):
+        return False
+    origin = getattr(spec, "origin", None) or ""
+    return any(origin.startswith(folder.rstrip("/") + "/") for folder in SUPPORT_FOLDERS)
+
+
 def import_installed(name: Any) -> types.ModuleType:
     """The grader's own copy of a module the submission named: imported from the grader's
     installation and the assignment's support files (the sandbox's folder is never on the
-    grader's path), so only code the instructor installed runs. An ``ImportError`` if there is
-    none."""
-    if not isinstance(name, str) or not _MODULE_NAME.fullmatch(name) or \
-            "__main__" in name.split("."):  # a program's entry point, not a library
-        raise ImportError(f"{name!r} is not a library module's name")
+    grader's path), only if :func:`importable`, so only library code the instructor
+    installed runs. An ``ImportError`` if there is none."""
+    if not importable(name):
+        raise ImportError(f"{name!r} is not a library module the grader imports")
     try:
         return importlib.import_module(name)
     except ImportError:
@@ -205,6 +225,17 @@ SAFE_BUILTINS = frozenset({
     "issubclass", "iter", "len", "list", "map", "max", "min", "next", "oct", "ord", "pow",
     "range", "repr", "reversed", "round", "set", "slice", "sorted", "str", "sum", "tuple",
     "type", "zip"})
+# Modules a submission may name for the grader to import: libraries whose import does
+# nothing but define things. Any other installed module may do something when imported (open
+# a browser, print, read files), in the grader's process, so it is never imported for a name
+# a submission chose; the assignment's own support modules are imported too.
+IMPORTABLE_ROOTS = REFERENCE_ROOTS | {
+    "matplotlib", "scipy", "statsmodels", "seaborn", "sklearn", "datascience", "json",
+    "random", "typing", "dataclasses", "enum", "numbers", "warnings", "copy", "string",
+    "time", "calendar", "zoneinfo", "array", "bisect", "heapq", "pprint", "types"}
+# Parts of those libraries that are programs, build tools or test suites, not library code.
+NOT_IMPORTABLE_PARTS = {"__main__", "tests", "conftest", "distutils", "f2py", "setup",
+                        "_pytest", "testing_utils"}
 
 
 def _resolve(reference: Any) -> Any:
@@ -263,6 +294,13 @@ def guard_names(namespace: dict[str, Any]) -> dict[str, Any]:
     libraries the tests use (see :class:`_ShadowedBuiltin` and :data:`CONVENTIONAL_ALIASES`)."""
     for name, value in list(namespace.items()):
         if not isinstance(value, Proxy):
+            # A name of the builtins bound to another function or class (``isinstance =
+            # slice``, ``abs = round``): the tests keep the builtin. Data under such a name
+            # (``max = 5``) stays, as under otter.
+            builtin = vars(builtins).get(name)
+            if builtin is not None and not name.startswith("_") and value is not builtin \
+                    and callable(value):
+                del namespace[name]
             continue
         if name in CONVENTIONAL_ALIASES:
             try:

@@ -35,11 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32, 0x1000
+MS_REC, MS_PRIVATE = 0x4000, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
 PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 WORKING_FOLDER = "/tmp/submission"
+NOBODY = 65534
 SANDBOX_FAILED = 70  # the exit code of a sandbox whose own set-up failed
 
 
@@ -173,10 +175,26 @@ def _own_file_systems(libc, limits: Limits) -> None:
     its processes), and empty, size-capped /tmp and /dev/shm, gone when it ends."""
     _mount(libc, "none", "/", None, MS_REC | MS_PRIVATE, "")
     _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "")
-    size = f"size={limits.disk_mb}m,mode=0755"
-    _mount(libc, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, size)
+    owner = f",uid={NOBODY},gid={NOBODY}" if os.getuid() == 0 else ""
+    size = f"size={limits.disk_mb}m"
+    _mount(libc, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"{size},mode=0755{owner}")
+    # The worker's /dev is shared by every submission it runs: read-only here (its devices
+    # still work), with a /dev/shm of the submission's own.
+    _mount(libc, "none", "/dev", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, "")
     if os.path.isdir("/dev/shm"):
-        _mount(libc, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, size)
+        _mount(libc, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
+               f"{size},mode=1777")
+
+
+def become_nobody(libc) -> None:
+    """As root (the grader runs as root, without a user namespace): become ``nobody`` for
+    good, so that nothing owned by root (``/proc/sys`` among it) is the submission's."""
+    if os.getuid() != 0:
+        return
+    os.setgroups([])
+    os.setresgid(NOBODY, NOBODY, NOBODY)
+    os.setresuid(NOBODY, NOBODY, NOBODY)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # changing user cleared it
 
 
 def _set_limits(limits: Limits) -> None:
@@ -186,6 +204,8 @@ def _set_limits(limits: Limits) -> None:
     for which, value in ((resource.RLIMIT_AS, address_space), (resource.RLIMIT_FSIZE, output),
                          (resource.RLIMIT_CPU, cpu), (resource.RLIMIT_CORE, 0)):
         resource.setrlimit(which, (value, value))
+    if os.getuid() == 0:  # as root the process becomes nobody, shared by every worker's
+        return  # submissions, so the count is the cgroup's (see autograder.cgroups)
     try:  # counted per user in this user namespace: the submission's processes, and ours
         processes = len(os.listdir("/proc/self/task")) + limits.processes
         resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
@@ -286,6 +306,8 @@ def run_submission(sock_fd: int, limits: Limits, working_folder: str) -> None:
         os.closerange(sock_fd + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
         folder = Path(working_folder)
         folder.mkdir(parents=True, exist_ok=True)
+        if os.getuid() == 0 and working_folder == WORKING_FOLDER:
+            os.chown(folder, NOBODY, NOBODY)  # it becomes nobody below
         for variable, sub in (("HOME", ""), ("IPYTHONDIR", ".ipython"),
                               ("MPLCONFIGDIR", ".matplotlib")):
             os.environ[variable] = str(folder / sub)
@@ -295,6 +317,10 @@ def run_submission(sock_fd: int, limits: Limits, working_folder: str) -> None:
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
         _set_limits(limits)
+        for capability in range(64):  # the bounding set, while it may still be changed
+            libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)
+        if working_folder == WORKING_FOLDER:  # contained
+            become_nobody(libc)
         _drop_capabilities(libc)
 
         import socket

@@ -61,10 +61,12 @@ def _job(submission, cells: list[str], quiet: list[bool]) -> dict:
 def _score(channel: Channel, answers: dict, tests, limits: Limits) -> dict:
     import sys
 
+    from autograder import proxies
     from autograder.otter_compat import import_library_modules
     from autograder.proxies import Session, decode_namespace
     from autograder.scoring import results_to_data
 
+    proxies.SUPPORT_FOLDERS[:] = [str(tests.support_dir)] if tests.support_dir else []
     import_library_modules(answers["modules"])
     # As otter does, the tests run beside the assignment's support files (a helper module of
     # the instructor's, say); the sandbox's folder, which the student wrote, is never used.
@@ -126,6 +128,9 @@ def fork_scorer(channel: Channel, submission, cells: list[str], quiet: list[bool
     status = 0
     try:
         os.close(read_fd)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):  # nothing a test or an import prints reaches the grader's output
+            os.dup2(devnull, fd)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.setpgid(0, 0)  # Ctrl-C at the terminal is the grader's to handle
         # Bounded: decoding and scoring may use the submission's memory allowance twice over,

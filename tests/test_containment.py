@@ -289,3 +289,24 @@ def test_a_worker_that_dies_is_replaced_and_its_submission_graded(assignment, tm
     for result in results:
         assert result.status == "completed", (result.submission, result.reason)
         assert result.score == tests.total_possible
+
+
+def test_nothing_one_submission_leaves_reaches_the_next(assignment, tmp_path):
+    """A writer and a reader on the same worker, one after the other: every place the writer
+    could write (its folder, /tmp, /dev, /dev/shm, home) is empty for the reader."""
+    output, tests = assignment
+    folder = tmp_path / "class"
+    folder.mkdir()
+    places = ["/tmp/left", "/tmp/submission/left", "/dev/left", "/dev/shm/left",
+              "/dev/pts/left", "/var/tmp/left", "/left", "/support/left"]
+    writer = (f"import os\nfor path in {places!r}:\n    try:\n"
+              "        open(path, 'w').write('x')\n    except OSError:\n        pass\n")
+    (folder / "a-writer.ipynb").write_text(
+        json.dumps(_with_cell(output.student_notebook, writer)))
+    reader = (f"import os\nfound = [p for p in {places!r} if os.path.exists(p)]\n"
+              "if found:\n    raise RuntimeError('LEFT BEHIND: ' + ' '.join(found))\n")
+    (folder / "b-reader.ipynb").write_text(
+        json.dumps(_with_cell(output.solution_notebook, reader)))
+    results = _grade(folder, tests, tmp_path, workers=1)
+    assert "LEFT BEHIND" not in results["b-reader.ipynb"].reason, results["b-reader.ipynb"]
+    assert results["b-reader.ipynb"].score == tests.total_possible

@@ -96,6 +96,7 @@ def graded(setting, tmp_path_factory):
     """The whole folder graded once, with the results by submission name."""
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     temporary_before = set(Path(tempfile.gettempdir()).glob(f"{PREFIX}*"))
+    core_pattern = Path("/proc/sys/kernel/core_pattern").read_text()
     gradebook_path = tmp_path_factory.mktemp("gradebook") / "grades.db"
     gradebook = Gradebook(database_url(gradebook_path))
     start = time.monotonic()
@@ -110,7 +111,8 @@ def graded(setting, tmp_path_factory):
                  and "resource_tracker" not in " ".join(p.cmdline())]
     new_temporary = set(Path(tempfile.gettempdir()).glob(f"{PREFIX}*")) - temporary_before
     return {"results": {r.submission: r for r in results}, "gradebook": gradebook_path,
-            "elapsed": elapsed, "leftovers": leftovers, "new_temporary": new_temporary}
+            "elapsed": elapsed, "leftovers": leftovers, "new_temporary": new_temporary,
+            "core_pattern": (core_pattern, Path("/proc/sys/kernel/core_pattern").read_text())}
 
 
 def _running(pid: int) -> bool:
@@ -187,8 +189,12 @@ def test_gradebook_holds_every_submission_with_its_questions(setting, graded):
 def test_nothing_is_left_behind(graded):
     assert not graded["leftovers"], graded["leftovers"]
     assert not graded["new_temporary"]
-    # What the attacks tried to write outside their sandbox is nowhere on this machine.
-    for path in (PROJECT_ROOT / "LIFTED", Path("/LIFTED"), Path("/work/LIFTED"),
+    # What the attacks tried to write outside their sandbox is nowhere on this machine, and
+    # the kernel's settings are as they were.
+    before, after = graded["core_pattern"]
+    assert before == after, (before, after)
+    for path in (PROJECT_ROOT / "LIFTED", PROJECT_ROOT / "CORE", Path("/LIFTED"),
+                 Path("/work/LIFTED"),
                  Path("/root/LIFTED"), Path("/dev/shm/LIFTED"),
                  Path("/dev/shm/autograder-attack-shm")):
         assert not path.exists(), path

@@ -233,6 +233,50 @@ for path, megabytes in (("/dev/shm/autograder-attack-shm", 400), ("filler.bin", 
     except OSError:
         pass
 """),
+    # A red-team run found these: the kernel's settings under /proc/sys (a core pattern that
+    # pipes to a program runs it as the machine's root), builtins rebound to other builtins,
+    # modules whose import does something, and a message nested too deeply to decode.
+    Attack("write-the-kernels-settings", "blank", r"""
+import os, signal
+for setting, value in (("kernel/core_pattern", "|/bin/sh -c 'touch {project_root}/CORE'"),
+                       ("kernel/modprobe", "/tmp/submission/x"), ("vm/drop_caches", "3")):
+    try:
+        with open("/proc/sys/" + setting, "w") as handle:
+            handle.write(value)
+    except OSError:
+        pass
+child = os.fork()
+if child == 0:
+    os.kill(os.getpid(), signal.SIGSEGV)
+os.waitpid(child, 0)
+"""),
+    Attack("rebind-builtins-to-other-builtins", "blank", r"""
+import builtins
+bool = type
+isinstance = slice
+int = builtins.bool
+abs = round
+len = lambda value: 140
+sorted = reversed
+"""),
+    Attack("import-modules-that-act-on-import", "solution", r"""
+import sys, types
+import this, antigravity
+for name in ("numpy.tests", "numpy.f2py.tests", "pandas.tests.frame", "numpy.distutils",
+             "setuptools.tests"):
+    sys.modules.setdefault(name, types.ModuleType(name))
+"""),
+    Attack("forge-a-message-nested-too-deeply", "blank", r"""
+import gc, os, socket, struct
+data = b"[" * 200_000 + b"]" * 200_000
+for item in gc.get_objects():
+    if isinstance(item, socket.socket):
+        try:
+            item.sendall(struct.pack("!Q", len(data)) + data)
+        except OSError:
+            pass
+os._exit(0)
+""", status="crashed"),
     Attack("exit-the-process", "solution", "import os\nos._exit(0)\n", status="crashed",
            where="start"),
     Attack("kill-the-process", "solution",
