@@ -108,6 +108,8 @@ def worker_command(control_fd: int, support_dir: Path | None, *, contained: bool
         command += ["--perms", "0755", "--dir", str(parent)]
     for path in allowed:
         command += ["--ro-bind", str(path), str(path)]
+    if any(Path("/tmp") in path.parents for path in allowed):  # see sandbox._own_file_systems
+        command += ["--setenv", "AUTOGRADER_FILES_IN_TMP", "1"]
     if support_dir is not None:
         command += ["--ro-bind", str(Path(support_dir).resolve()), SUPPORT_MOUNT]
     # The root itself read-only too: nothing a submission writes outside its own /tmp can

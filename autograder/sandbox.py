@@ -177,7 +177,18 @@ def _own_file_systems(libc, limits: Limits) -> None:
     _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "")
     owner = f",uid={NOBODY},gid={NOBODY}" if os.getuid() == 0 else ""
     size = f"size={limits.disk_mb}m"
-    _mount(libc, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"{size},mode=0755{owner}")
+    if os.environ.get("AUTOGRADER_FILES_IN_TMP"):
+        # The grader's own files live under /tmp (a clone of the project there, say): a fresh
+        # /tmp would hide them. The worker's /tmp turns read-only instead, and the
+        # submission's folder alone is fresh (TMPDIR points into it).
+        os.makedirs(WORKING_FOLDER, exist_ok=True)
+        _mount(libc, "none", "/tmp", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, "")
+        _mount(libc, "tmpfs", WORKING_FOLDER, "tmpfs", MS_NOSUID | MS_NODEV,
+               f"{size},mode=0755{owner}")
+        os.environ["TMPDIR"] = WORKING_FOLDER
+    else:
+        _mount(libc, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
+               f"{size},mode=0755{owner}")
     # The worker's /dev is shared by every submission it runs: read-only here (its devices
     # still work), with a /dev/shm of the submission's own.
     _mount(libc, "none", "/dev", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, "")
