@@ -23,6 +23,11 @@ class ChannelClosed(Exception):
     """The other side closed the channel, or sent something that is not a message."""
 
 
+class NotAMessage(ChannelClosed):
+    """What arrived is not JSON the grader can read (malformed, nested too deeply, or too
+    large to decode in the memory allowed)."""
+
+
 class ChannelTimeout(Exception):
     """No whole message arrived before the deadline."""
 
@@ -47,14 +52,15 @@ class Channel:
             if len(self._buffer) >= _HEADER.size:
                 (length,) = _HEADER.unpack_from(self._buffer)
                 if length > MAX_MESSAGE:
-                    raise ChannelClosed("message larger than allowed")
+                    raise NotAMessage("message larger than allowed")
                 if len(self._buffer) >= _HEADER.size + length:
                     data = bytes(self._buffer[_HEADER.size:_HEADER.size + length])
                     del self._buffer[:_HEADER.size + length]
                     try:
                         return json.loads(data.decode("utf-8"))
-                    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-                        raise ChannelClosed("not a message") from error
+                    except (UnicodeDecodeError, ValueError, RecursionError,
+                            MemoryError) as error:
+                        raise NotAMessage("not a message") from error
             wait = None if deadline is None else deadline - time.monotonic()
             if wait is not None and wait <= 0:
                 raise ChannelTimeout

@@ -79,7 +79,8 @@ def worker_command(control_fd: int, support_dir: Path | None, *, contained: bool
         return [*python, "--unsafe"]
     # As root, no user namespace: in one, the sandbox's root would still be the machine's
     # root to the kernel (/proc/sys, owned by root, would be writable); instead each
-    # submission's process becomes ``nobody`` (:func:`autograder.sandbox.become_nobody`). As
+    # submission's process becomes a user of its own, which no other process has
+    # (:func:`autograder.sandbox.become_unprivileged`). As
     # an ordinary user, a user namespace maps the sandbox to that user alone.
     as_root = os.geteuid() == 0
     command = [bwrap_executable() or "bwrap", "--unshare-ipc", "--unshare-pid",
@@ -87,7 +88,8 @@ def worker_command(control_fd: int, support_dir: Path | None, *, contained: bool
                *([] if as_root else ["--unshare-user"]),
                "--die-with-parent", "--new-session",
                # Kept only to give each submission its own namespaces (and, as root, to change
-               # to nobody); the submission's process gives up every capability before any of
+               # to the submission's own user); the submission's process gives up every
+               # capability before any of
                # its code runs.
                "--cap-add", "CAP_SYS_ADMIN",
                *(["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] if as_root else []),
@@ -101,7 +103,7 @@ def worker_command(control_fd: int, support_dir: Path | None, *, contained: bool
         command += ["--setenv", "LEARNER_TOOLS_DATA_DIR", os.environ["LEARNER_TOOLS_DATA_DIR"]]
     allowed = allowed_paths()
     # The folders that lead to them, readable by all (bubblewrap would make them 0700, which
-    # nobody could not pass through).
+    # an unprivileged user could not pass through).
     parents = sorted({parent for path in allowed for parent in path.parents
                       if parent != Path("/")}, key=lambda p: len(p.parts))
     for parent in parents:

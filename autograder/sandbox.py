@@ -34,14 +34,24 @@ import signal
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
+CLONE_NEWNS, CLONE_NEWIPC = 0x00020000, 0x08000000
+CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32, 0x1000
 MS_REC, MS_PRIVATE = 0x4000, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
 PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 WORKING_FOLDER = "/tmp/submission"
-NOBODY = 65534
+# As root, each submission runs as a user of its own, picked at random from this range: no
+# other process has it, so nothing kept per user (the kernel's keyrings, process counts)
+# is shared with another submission or outlives this one.
+SUBMISSION_USERS = range(1_000_000, 2_000_000_000)
+
+
+def _submission_user() -> int:
+    import secrets
+
+    return SUBMISSION_USERS.start + secrets.randbelow(len(SUBMISSION_USERS))
 SANDBOX_FAILED = 70  # the exit code of a sandbox whose own set-up failed
 
 
@@ -162,7 +172,9 @@ def enter_own_namespaces(libc, contained: bool) -> bool:
     """In the worker's child, before it forks the submission's process: new PID and mount
     namespaces, so that the next child is process 1 of its own. Network too, when the worker
     is not already without one. Returns whether it worked (it must, when ``contained``)."""
-    flags = CLONE_NEWPID | CLONE_NEWNS | (0 if contained else CLONE_NEWNET)
+    # IPC too: System V shared memory and message queues would outlive a submission in the
+    # worker's namespace, for the next one to read, and hold memory no limit counts.
+    flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | (0 if contained else CLONE_NEWNET)
     if libc.unshare(flags) == 0:
         return True
     if contained:
@@ -170,12 +182,12 @@ def enter_own_namespaces(libc, contained: bool) -> bool:
     return False
 
 
-def _own_file_systems(libc, limits: Limits) -> None:
+def _own_file_systems(libc, limits: Limits, user: int | None) -> None:
     """In the submission's process, process 1 of its namespaces: its own /proc (showing only
     its processes), and empty, size-capped /tmp and /dev/shm, gone when it ends."""
     _mount(libc, "none", "/", None, MS_REC | MS_PRIVATE, "")
     _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "")
-    owner = f",uid={NOBODY},gid={NOBODY}" if os.getuid() == 0 else ""
+    owner = f",uid={user},gid={user}" if user is not None else ""
     size = f"size={limits.disk_mb}m"
     if os.environ.get("AUTOGRADER_FILES_IN_TMP"):
         # The grader's own files live under /tmp (a clone of the project there, say): a fresh
@@ -197,14 +209,12 @@ def _own_file_systems(libc, limits: Limits) -> None:
                f"{size},mode=1777")
 
 
-def become_nobody(libc) -> None:
-    """As root (the grader runs as root, without a user namespace): become ``nobody`` for
-    good, so that nothing owned by root (``/proc/sys`` among it) is the submission's."""
-    if os.getuid() != 0:
-        return
+def become_unprivileged(libc, user: int) -> None:
+    """As root (the grader runs as root, without a user namespace): become the submission's
+    own user for good, so that nothing owned by root (``/proc/sys`` among it) is its."""
     os.setgroups([])
-    os.setresgid(NOBODY, NOBODY, NOBODY)
-    os.setresuid(NOBODY, NOBODY, NOBODY)
+    os.setresgid(user, user, user)
+    os.setresuid(user, user, user)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # changing user cleared it
 
 
@@ -215,9 +225,8 @@ def _set_limits(limits: Limits) -> None:
     for which, value in ((resource.RLIMIT_AS, address_space), (resource.RLIMIT_FSIZE, output),
                          (resource.RLIMIT_CPU, cpu), (resource.RLIMIT_CORE, 0)):
         resource.setrlimit(which, (value, value))
-    if os.getuid() == 0:  # as root the process becomes nobody, shared by every worker's
-        return  # submissions, so the count is the cgroup's (see autograder.cgroups)
-    try:  # counted per user in this user namespace: the submission's processes, and ours
+    try:  # counted per user: the submission's own (as root), or those of the sandbox's user
+        # namespace (as an ordinary user), with ours
         processes = len(os.listdir("/proc/self/task")) + limits.processes
         resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
     except (OSError, ValueError):
@@ -273,16 +282,17 @@ def init_process(report_fd: int, sock_fd: int, limits: Limits, contained: bool) 
         if contained:
             if os.getpid() != 1:
                 raise OSError("the submission's process is not alone in its namespace")
-            _own_file_systems(libc, limits)
+            user = _submission_user() if os.getuid() == 0 else None
+            _own_file_systems(libc, limits, user)
             folder = WORKING_FOLDER
         else:  # unsafe: a folder of its own in the machine's /tmp, removed after
             import tempfile
 
-            folder = tempfile.mkdtemp(prefix="autograder-sandbox-")
+            folder, user = tempfile.mkdtemp(prefix="autograder-sandbox-"), None
         pid = os.fork()
         if pid == 0:
             os.close(report_fd)
-            run_submission(sock_fd, limits, folder)
+            run_submission(sock_fd, limits, folder, user)
         os.close(sock_fd)
         libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
         _drop_capabilities(libc)
@@ -302,7 +312,8 @@ def init_process(report_fd: int, sock_fd: int, limits: Limits, contained: bool) 
         os._exit(status)
 
 
-def run_submission(sock_fd: int, limits: Limits, working_folder: str) -> None:
+def run_submission(sock_fd: int, limits: Limits, working_folder: str,
+                   user: int | None) -> None:
     """The submission's process, from set-up to the end of the tests. Never returns.
 
     Exit code :data:`SANDBOX_FAILED` before the "ready" message means the grader's set-up
@@ -317,12 +328,13 @@ def run_submission(sock_fd: int, limits: Limits, working_folder: str) -> None:
         os.closerange(sock_fd + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
         folder = Path(working_folder)
         folder.mkdir(parents=True, exist_ok=True)
-        if os.getuid() == 0 and working_folder == WORKING_FOLDER:
-            os.chown(folder, NOBODY, NOBODY)  # it becomes nobody below
+        if user is not None:
+            os.chown(folder, user, user)  # it becomes that user below
         for variable, sub in (("HOME", ""), ("IPYTHONDIR", ".ipython"),
                               ("MPLCONFIGDIR", ".matplotlib")):
             os.environ[variable] = str(folder / sub)
         os.environ.pop("PYTHONSTARTUP", None)
+        os.environ["USER"] = os.environ["LOGNAME"] = "student"  # a user with no name
         os.chdir(folder)
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
@@ -330,8 +342,8 @@ def run_submission(sock_fd: int, limits: Limits, working_folder: str) -> None:
         _set_limits(limits)
         for capability in range(64):  # the bounding set, while it may still be changed
             libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)
-        if working_folder == WORKING_FOLDER:  # contained
-            become_nobody(libc)
+        if user is not None:
+            become_unprivileged(libc, user)
         _drop_capabilities(libc)
 
         import socket

@@ -19,7 +19,7 @@ import signal
 import time
 from pathlib import Path
 
-from autograder.channel import Channel, ChannelClosed, ChannelTimeout
+from autograder.channel import Channel, ChannelClosed, ChannelTimeout, NotAMessage
 from autograder.otter_compat import safe_print_options
 from autograder.sandbox import Limits, excerpt
 
@@ -104,6 +104,8 @@ def score_submission(channel: Channel, submission, cells: list[str], quiet: list
         return {"outcome": "no-answers", "duration_s": 0.0}
     try:
         message = channel.receive(start + limits.timeout_s)
+    except NotAMessage:  # the submission's own doing (forged), never the grader's fault
+        return {"outcome": "not-a-message", "duration_s": time.monotonic() - start}
     except ChannelTimeout:
         return {"outcome": "no-answers", "timed_out": True,
                 "duration_s": time.monotonic() - start}

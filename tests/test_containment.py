@@ -293,17 +293,30 @@ def test_a_worker_that_dies_is_replaced_and_its_submission_graded(assignment, tm
 
 def test_nothing_one_submission_leaves_reaches_the_next(assignment, tmp_path):
     """A writer and a reader on the same worker, one after the other: every place the writer
-    could write (its folder, /tmp, /dev, /dev/shm, home) is empty for the reader."""
+    could write (its folder, /tmp, /dev, /dev/shm, home, the kernel's keyring, System V
+    shared memory and message queues) is empty for the reader."""
     output, tests = assignment
     folder = tmp_path / "class"
     folder.mkdir()
     places = ["/tmp/left", "/tmp/submission/left", "/dev/left", "/dev/shm/left",
               "/dev/pts/left", "/var/tmp/left", "/left", "/support/left"]
+    # The kernel's per-user keyring and System V IPC outlive a process unless the submission
+    # has a user and an IPC namespace of its own.
+    kernel = ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+              "libc.syscall.restype = ctypes.c_long\n")
     writer = (f"import os\nfor path in {places!r}:\n    try:\n"
-              "        open(path, 'w').write('x')\n    except OSError:\n        pass\n")
+              "        open(path, 'w').write('x')\n    except OSError:\n        pass\n"
+              + kernel +
+              "libc.syscall(248, b'user', b'left', b'x', 1, ctypes.c_int(-4))\n"  # add_key
+              "libc.shmget(0x5EED, 4096, 0o1666)\nlibc.msgget(0x5EED, 0o1666)\n")
+    reader_kernel = (kernel + "if libc.syscall(250, 10, ctypes.c_int(-4), b'user', b'left', 0)"
+                     " > 0:\n    found.append('key')\n"  # keyctl search
+                     "if libc.shmget(0x5EED, 0, 0) >= 0 or libc.msgget(0x5EED, 0) >= 0:\n"
+                     "    found.append('ipc')\n")
     (folder / "a-writer.ipynb").write_text(
         json.dumps(_with_cell(output.student_notebook, writer)))
     reader = (f"import os\nfound = [p for p in {places!r} if os.path.exists(p)]\n"
+              + reader_kernel +
               "if found:\n    raise RuntimeError('LEFT BEHIND: ' + ' '.join(found))\n")
     (folder / "b-reader.ipynb").write_text(
         json.dumps(_with_cell(output.solution_notebook, reader)))
