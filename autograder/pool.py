@@ -37,7 +37,7 @@ from autograder.containment import (
     worker_command,
     worker_environment,
 )
-from autograder.sandbox import SANDBOX_FAILED, Execution, Limits, excerpt
+from autograder.sandbox import SANDBOX_FAILED, Execution, Limits, excerpt, import_data_stack
 from autograder.scorer import MAX_REPLY, fork_scorer
 
 # Outcomes a submission can bring about itself: never final on the first attempt.
@@ -278,18 +278,11 @@ def run_submissions(jobs: Iterable[tuple[object, object, list[str], list[bool]]]
 
 def prepare_scorers() -> None:
     """Import, in the grader, what scoring a notebook needs, once: every scorer forked from it
-    then starts with them (importing pyplot in each would cost a good part of a second)."""
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401
-    import numpy  # noqa: F401
+    then starts with them."""
+    import_data_stack()
     import otter.test_files  # noqa: F401
-    import pandas  # noqa: F401
 
     import autograder.proxies  # noqa: F401
-    import learner_tools  # noqa: F401
 
 
 def _import_for_next_scorers(execution: Execution) -> None:

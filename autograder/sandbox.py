@@ -87,17 +87,25 @@ class Execution:
     results: dict | None = None  # question results as data, once scored
 
 
-def prepare_worker() -> None:
-    """Import what notebooks use once, before forking, and adopt orphaned descendants."""
+def import_data_stack() -> None:
+    """Import numpy, pandas and matplotlib (without a display) once, in a process that then
+    forks: each fork starts with them (importing pyplot costs a good part of a second)."""
     os.environ.setdefault("MPLBACKEND", "Agg")
-    import IPython.core.interactiveshell  # noqa: F401
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401
     import numpy  # noqa: F401
-    import otter.check.notebook  # noqa: F401
     import pandas  # noqa: F401
+
+    import learner_tools  # noqa: F401
+
+
+def prepare_worker() -> None:
+    """Import what notebooks use once, before forking, and adopt orphaned descendants."""
+    import_data_stack()
+    import IPython.core.interactiveshell  # noqa: F401
+    import otter.check.notebook  # noqa: F401
 
     import autograder.object_server  # noqa: F401
     import autograder.otter_compat  # noqa: F401
@@ -219,7 +227,7 @@ def become_unprivileged(libc, user: int) -> None:
 
 
 def _set_limits(limits: Limits) -> None:
-    address_space = _virtual_memory_bytes() + limits.memory_mb * 1024 * 1024
+    address_space = virtual_memory_bytes() + limits.memory_mb * 1024 * 1024
     cpu = 2 * int(limits.timeout_s) + 5  # the notebook's time, then the tests' calls
     output = limits.output_mb * 1024 * 1024
     for which, value in ((resource.RLIMIT_AS, address_space), (resource.RLIMIT_FSIZE, output),
@@ -233,7 +241,7 @@ def _set_limits(limits: Limits) -> None:
         pass
 
 
-def _virtual_memory_bytes() -> int:
+def virtual_memory_bytes() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmSize:"):
             return int(line.split()[1]) * 1024

@@ -17,11 +17,10 @@ import os
 import resource
 import signal
 import time
-from pathlib import Path
 
 from autograder.channel import Channel, ChannelClosed, ChannelTimeout, NotAMessage
 from autograder.otter_compat import safe_print_options
-from autograder.sandbox import Limits, excerpt
+from autograder.sandbox import Limits, excerpt, virtual_memory_bytes
 
 MAX_REPLY = 16 * 1024 * 1024
 
@@ -32,7 +31,7 @@ class UnreadableAnswers(Exception):
 READY_WAIT_S = 60.0
 
 
-def _interpret(message, limits: Limits) -> dict:
+def _interpret(message) -> dict:
     """The sandbox's first message as data, or why it is not one. Everything in it was set by
     the submission, so each part is checked and bounded."""
     if not isinstance(message, dict) or not isinstance(message.get("namespace"), dict):
@@ -111,7 +110,7 @@ def score_submission(channel: Channel, submission, cells: list[str], quiet: list
                 "duration_s": time.monotonic() - start}
     except ChannelClosed:
         return {"outcome": "no-answers", "duration_s": time.monotonic() - start}
-    answers = _interpret(message, limits)
+    answers = _interpret(message)
     answers["duration_s"] = time.monotonic() - start
     if answers["outcome"] == "answers" and tests is not None:
         answers["results"] = _score(channel, answers, tests, limits)
@@ -137,8 +136,8 @@ def fork_scorer(channel: Channel, submission, cells: list[str], quiet: list[bool
         os.setpgid(0, 0)  # Ctrl-C at the terminal is the grader's to handle
         # Bounded: decoding and scoring may use the submission's memory allowance twice over,
         # on top of what the grader holds, and the tests' time twice over.
-        vm = int(Path("/proc/self/status").read_text().split("VmSize:")[1].split()[0]) * 1024
-        allowance = vm + 2 * limits.memory_mb * 1024 * 1024 + 512 * 1024 * 1024
+        allowance = (virtual_memory_bytes() + 2 * limits.memory_mb * 1024 * 1024
+                     + 512 * 1024 * 1024)
         resource.setrlimit(resource.RLIMIT_AS, (allowance, allowance))
         cpu = int(2 * limits.timeout_s) + 30
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
