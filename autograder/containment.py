@@ -135,6 +135,7 @@ class Diagnosis:
     contained: bool  # bubblewrap runs with PID, network and mount namespaces
     problem: str  # why not, when it does not
     cgroup: str | None  # the cgroup v1 root used for whole-submission limits, if any
+    syscall_filter: str  # "" when the seccomp filter can be built, else why not
 
     def lines(self) -> list[str]:
         yes = {True: "yes", False: "no"}
@@ -146,6 +147,8 @@ class Diagnosis:
             "memory and process count limited for all of a submission's processes together: "
             + (f"yes (cgroup {self.cgroup})" if self.cgroup else
                "no: per process only (needs root and cgroup v1 memory and pids controllers)"),
+            "system calls filtered (no namespaces, mounts, tracing, keyrings, BPF): "
+            + ("yes" if not self.syscall_filter else f"no ({self.syscall_filter})"),
             f"running as: {'root' if os.geteuid() == 0 else 'an ordinary user'}",
         ]
 
@@ -159,7 +162,13 @@ def diagnose() -> Diagnosis:
     if _DIAGNOSIS is not None:
         return _DIAGNOSIS
     from autograder.cgroups import cgroup_root
+    from autograder.syscalls import FilterUnavailable, build_filter
 
+    try:
+        build_filter()
+        filter_problem = ""
+    except FilterUnavailable as error:
+        filter_problem = str(error)
     executable = bwrap_executable()
     problem = "" if executable else "bubblewrap is not installed"
     if executable:
@@ -185,7 +194,8 @@ def diagnose() -> Diagnosis:
                 os.close(write)
             except OSError:
                 pass
-    _DIAGNOSIS = Diagnosis(executable, not problem, problem, cgroup_root())
+    problem = problem or filter_problem
+    _DIAGNOSIS = Diagnosis(executable, not problem, problem, cgroup_root(), filter_problem)
     return _DIAGNOSIS
 
 

@@ -101,8 +101,19 @@ def import_data_stack() -> None:
     import learner_tools  # noqa: F401
 
 
+_SYSCALL_FILTER = None  # built once per worker, loaded in each submission's process
+
+
 def prepare_worker() -> None:
-    """Import what notebooks use once, before forking, and adopt orphaned descendants."""
+    """Import what notebooks use once, before forking, build the system-call filter, and
+    adopt orphaned descendants."""
+    global _SYSCALL_FILTER
+    from autograder import syscalls
+
+    try:
+        _SYSCALL_FILTER = syscalls.build_filter()
+    except syscalls.FilterUnavailable:  # a contained submission then refuses to start
+        _SYSCALL_FILTER = None
     import_data_stack()
     import IPython.core.interactiveshell  # noqa: F401
     import otter.check.notebook  # noqa: F401
@@ -300,7 +311,7 @@ def init_process(report_fd: int, sock_fd: int, limits: Limits, contained: bool) 
         pid = os.fork()
         if pid == 0:
             os.close(report_fd)
-            run_submission(sock_fd, limits, folder, user)
+            run_submission(sock_fd, limits, folder, user, contained)
         os.close(sock_fd)
         libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
         _drop_capabilities(libc)
@@ -321,7 +332,7 @@ def init_process(report_fd: int, sock_fd: int, limits: Limits, contained: bool) 
 
 
 def run_submission(sock_fd: int, limits: Limits, working_folder: str,
-                   user: int | None) -> None:
+                   user: int | None, contained: bool) -> None:
     """The submission's process, from set-up to the end of the tests. Never returns.
 
     Exit code :data:`SANDBOX_FAILED` before the "ready" message means the grader's set-up
@@ -353,6 +364,7 @@ def run_submission(sock_fd: int, limits: Limits, working_folder: str,
         if user is not None:
             become_unprivileged(libc, user)
         _drop_capabilities(libc)
+        _filter_system_calls(contained)
 
         import socket
 
@@ -370,6 +382,18 @@ def run_submission(sock_fd: int, limits: Limits, working_folder: str,
         status = 1
     finally:
         os._exit(status)
+
+
+def _filter_system_calls(contained: bool) -> None:
+    """Load the worker's system-call filter (:mod:`autograder.syscalls`): required when
+    contained, applied when it can be otherwise."""
+    from autograder import syscalls
+
+    if _SYSCALL_FILTER is None:
+        if contained:
+            raise syscalls.FilterUnavailable("the worker has no system-call filter")
+        return
+    syscalls.load(_SYSCALL_FILTER)
 
 
 def _on_cell_timeout(signum, frame):

@@ -228,6 +228,51 @@ def test_the_student_cannot_write_the_reason_or_choose_the_status(assignment, tm
     assert "grader broke" not in results["forged-error.ipynb"].reason
 
 
+def test_a_submission_cannot_make_the_calls_that_lead_out():
+    """Hole 3, second wall: whatever its privileges, the kernel refuses a submission the calls
+    that lead out of its sandbox or outlive it (namespaces of its own, mounts, tracing,
+    keyrings, BPF, io_uring...), while what notebooks do (threads, processes, programs)
+    still works."""
+    probe = r"""
+import ctypes, os, subprocess, threading
+libc = ctypes.CDLL(None, use_errno=True)
+def refused(number, *args):
+    result = libc.syscall(number, *[ctypes.c_long(a) for a in args])
+    return os.strerror(ctypes.get_errno()) if result == -1 else "allowed"
+SIGCHLD, NEWUSER, NEWNS = 17, 0x10000000, 0x00020000
+calls = {
+    "unshare user": refused(272, NEWUSER),
+    "clone user": refused(56, NEWUSER | SIGCHLD, 0, 0, 0, 0),
+    "clone mount": refused(56, NEWNS | SIGCHLD, 0, 0, 0, 0),
+    "setns": refused(308, os.open("/proc/self/ns/net", os.O_RDONLY), 0),
+    "mount": refused(165, 0, 0, 0, 0, 0),
+    "keyctl": refused(250, 0, -3, 1, 0, 0),  # KEYCTL_GET_KEYRING_ID, the session keyring
+    "add_key": refused(248, id(b"user"), id(b"x"), 0, 0, -3),
+    "bpf": refused(321, 0, 0, 0),
+    "io_uring_setup": refused(425, 1, 0),
+    "userfaultfd": refused(323, 0),
+    "perf_event_open": refused(298, 0, 0, -1, -1, 0),
+}
+child = os.fork()
+if child == 0:
+    import time
+    time.sleep(5)
+    os._exit(0)
+calls["ptrace a child"] = refused(101, 16, child, 0, 0)  # PTRACE_ATTACH
+os.kill(child, 9)
+os.waitpid(child, 0)
+box = []
+thread = threading.Thread(target=lambda: box.append(1))
+thread.start()
+thread.join()
+program = subprocess.run(["echo", "still works"], capture_output=True, text=True).stdout
+"""
+    seen = decode_namespace(execute([probe], LIMITS).payload)
+    allowed = [name for name, answer in seen["calls"].items() if answer == "allowed"]
+    assert not allowed, seen["calls"]
+    assert seen["box"] == [1] and seen["program"] == "still works\n"
+
+
 def test_grading_refuses_where_the_machine_cannot_contain(assignment, tmp_path, monkeypatch):
     """Never a silent fallback: without containment, grading stops unless told --unsafe."""
     import autograder.pool
@@ -238,7 +283,7 @@ def test_grading_refuses_where_the_machine_cannot_contain(assignment, tmp_path, 
     folder.mkdir()
     (folder / "solution.ipynb").write_bytes(output.solution_notebook.read_bytes())
     monkeypatch.setattr(autograder.pool, "diagnose",
-                        lambda: Diagnosis(None, False, "bubblewrap is not installed", None))
+                        lambda: Diagnosis(None, False, "bubblewrap is not installed", None, ""))
     with pytest.raises(ContainmentUnavailable, match="--unsafe"):
         _grade(folder, tests, tmp_path)
     # Told --unsafe, it grades (each submission still has its limits and its own process).
