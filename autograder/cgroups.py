@@ -75,11 +75,14 @@ class WorkerCgroup:
         return int(self._read(self.pids, "pids.current"))
 
     def oom_kills(self) -> int:
-        """How many processes the kernel has killed for going over the memory limit."""
+        """How many processes the kernel has killed for going over the memory limit (0 on
+        kernels older than 4.13, which do not count them: a killed submission is then
+        ``crashed``, not ``memory-limit``; ``memory.failcnt`` would count every time the
+        limit was reached, even when the kernel reclaimed enough)."""
         for line in self._read(self.memory, "memory.oom_control").splitlines():
             if line.startswith("oom_kill "):
                 return int(line.split()[1])
-        return int(self._read(self.memory, "memory.failcnt"))
+        return 0
 
     def limit(self, extra_memory: int, extra_processes: int) -> None:
         """Allow what the worker now uses, plus this much for the next submission."""

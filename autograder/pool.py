@@ -136,6 +136,9 @@ def _reason_for_exit(ended: dict) -> tuple[str, str]:
     code = ended.get("exit")
     if ended.get("worker_died"):
         return "crashed", "the grading worker stopped while running this notebook"
+    if isinstance(ended.get("stopped"), int):
+        return "crashed", (f"the notebook stopped its own process (signal "
+                           f"{ended['stopped']}), which was then ended; nothing could be graded")
     if code == -signal.SIGXCPU:
         return "timeout", "used more CPU time than allowed; stopped"
     if not isinstance(code, int):

@@ -80,10 +80,7 @@ class Execution:
     duration_s: float = 0.0
     peak_memory_mb: float = 0.0
     cell_errors: list[str] = field(default_factory=list)
-    print_options: dict = field(default_factory=dict)  # numpy's, as the notebook left them
-    display_options: dict = field(default_factory=dict)  # pandas' display.*, likewise
     modules: list = field(default_factory=list)  # the library submodules the notebook loaded
-    checked: dict = field(default_factory=dict)  # question -> the answers at its last check
     results: dict | None = None  # question results as data, once scored
 
 
@@ -315,12 +312,19 @@ def init_process(report_fd: int, sock_fd: int, limits: Limits, contained: bool) 
         os.close(sock_fd)
         libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
         _drop_capabilities(libc)
+        stopped = None
         while True:  # process 1 also collects every orphan of the namespace
-            done, wait_status, usage = os.wait4(-1, 0)
+            done, wait_status, usage = os.wait4(-1, os.WUNTRACED)
+            if done == pid and os.WIFSTOPPED(wait_status):
+                # Only the submission can have stopped itself (nothing else can signal it),
+                # and nothing will start it again: it ends now, not at the time limit, with
+                # this process (the kernel then ends every process of the namespace).
+                stopped = os.WSTOPSIG(wait_status)
+                break
             if done == pid:
                 break
-        report = {"exit": os.waitstatus_to_exitcode(wait_status),
-                  "peak_mb": usage.ru_maxrss / 1024}
+        report = {"exit": -stopped if stopped else os.waitstatus_to_exitcode(wait_status),
+                  "peak_mb": usage.ru_maxrss / 1024, "stopped": stopped}
         if not contained:
             shutil.rmtree(folder, ignore_errors=True)
     except BaseException as error:  # noqa: BLE001

@@ -122,7 +122,20 @@ def _read_report(job: _Job) -> bool:
 def _finish(control: socket.socket, job: _Job) -> None:
     os.close(job.report_fd)
     os.waitpid(job.keeper, 0)
+    _reap_orphans()
     send(control, {"ended": job.number, **job.report, "killed": job.killed})
+
+
+def _reap_orphans() -> None:
+    """The worker adopts what a submission's namespace leaves when it ends (it is their
+    subreaper): collect them, so that no zombie accumulates over a class."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 def serve(control: socket.socket, contained: bool) -> None:

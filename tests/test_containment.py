@@ -119,6 +119,9 @@ def test_one_student_cannot_zero_the_class(assignment, tmp_path):
             q: s.score for q, s in expected.questions.items()}
     for name in attacks:
         assert results[f"attack-{name}.ipynb"].score == 0
+    # A notebook that stops itself is ended at once, not held until the time limit.
+    stopped = results["attack-stop-everything.ipynb"]
+    assert stopped.status == "crashed" and "stopped its own process" in stopped.reason
 
 
 def test_limits_hold_for_all_of_a_submissions_processes_together():
