@@ -184,6 +184,24 @@ def _mount(libc, source: str, target: str, kind: str | None, flags: int, data: s
         raise OSError(ctypes.get_errno(), f"could not mount {target}")
 
 
+# statvfs's flags for the mount options a remount must keep, with mount's for each.
+_KEPT_OPTIONS = ((os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
+                 (os.ST_NOATIME, 1 << 10), (os.ST_NODIRATIME, 1 << 11),
+                 (os.ST_RELATIME, 1 << 21))
+
+
+def _remount_read_only(libc, path: str) -> None:
+    """Make the mount at ``path`` read-only (and nosuid) in this mount namespace, keeping its
+    other options: in a user namespace (an ordinary user's sandbox) the kernel refuses a
+    remount that would drop an option the mount was given outside it."""
+    present = os.statvfs(path).f_flag
+    flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID
+    for option, flag in _KEPT_OPTIONS:
+        if present & option:
+            flags |= flag
+    _mount(libc, "none", path, None, flags, "")
+
+
 def enter_own_namespaces(libc, contained: bool) -> bool:
     """In the worker's child, before it forks the submission's process: new PID and mount
     namespaces, so that the next child is process 1 of its own. Network too, when the worker
@@ -210,7 +228,7 @@ def _own_file_systems(libc, limits: Limits, user: int | None) -> None:
         # /tmp would hide them. The worker's /tmp turns read-only instead, and the
         # submission's folder alone is fresh (TMPDIR points into it).
         os.makedirs(WORKING_FOLDER, exist_ok=True)
-        _mount(libc, "none", "/tmp", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, "")
+        _remount_read_only(libc, "/tmp")
         _mount(libc, "tmpfs", WORKING_FOLDER, "tmpfs", MS_NOSUID | MS_NODEV,
                f"{size},mode=0755{owner}")
         os.environ["TMPDIR"] = WORKING_FOLDER
@@ -219,7 +237,7 @@ def _own_file_systems(libc, limits: Limits, user: int | None) -> None:
                f"{size},mode=0755{owner}")
     # The worker's /dev is shared by every submission it runs: read-only here (its devices
     # still work), with a /dev/shm of the submission's own.
-    _mount(libc, "none", "/dev", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, "")
+    _remount_read_only(libc, "/dev")
     if os.path.isdir("/dev/shm"):
         _mount(libc, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
                f"{size},mode=1777")
