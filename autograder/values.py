@@ -23,6 +23,7 @@ import pandas as pd
 
 MAX_ITEMS = 2_000_000  # cells in one encoded value; larger values are left out
 MAX_DEPTH = 6
+MAX_ITEM_BYTES = 1 << 20  # one numpy cell (text of 256k characters); wider ones stay in the sandbox
 
 # The default factories a defaultdict may carry as data (by name, rebuilt from builtins).
 DEFAULT_FACTORIES = {int: "int", float: "float", str: "str", list: "list", dict: "dict",
@@ -50,6 +51,8 @@ def _scalar(value: Any) -> Any:
     if isinstance(value, pd.Timestamp):
         return {"__timestamp__": value.isoformat()}
     if isinstance(value, np.generic):
+        if value.dtype.kind in "OV" or value.dtype.itemsize > MAX_ITEM_BYTES:
+            raise Unencodable(f"numpy {value.dtype}")
         return {"__npscalar__": value.dtype.str, "value": _scalar(value.item())}
     if type(value) is Fraction:  # exact numbers from the standard library stay exact
         return {"__fraction__": [str(value.numerator), str(value.denominator)]}
@@ -122,7 +125,8 @@ def encode(value: Any, depth: int = 0) -> Any:
     if isinstance(value, pd.Index):
         return {"__index__": _index(value)}
     if isinstance(value, np.ndarray):
-        if value.size > MAX_ITEMS or value.dtype.kind not in "biufUSM":
+        if value.size > MAX_ITEMS or value.dtype.kind not in "biufUSM" or \
+                value.dtype.itemsize > MAX_ITEM_BYTES:
             raise Unencodable("array too large or of objects")
         return {"__ndarray__": value.dtype.str, "shape": list(value.shape),
                 "values": [_scalar(v) for v in value.ravel().tolist()]}
@@ -160,7 +164,7 @@ def _decode_scalar(item: Any) -> Any:
     if "__timestamp__" in item:
         return pd.Timestamp(item["__timestamp__"])
     if "__npscalar__" in item:
-        return np.dtype(item["__npscalar__"]).type(_decode_scalar(item["value"]))
+        return _numpy_dtype(item["__npscalar__"]).type(_decode_scalar(item["value"]))
     if "__fraction__" in item:
         numerator, denominator = item["__fraction__"]
         return Fraction(int(numerator), int(denominator))
@@ -185,6 +189,20 @@ def _decode_scalar(item: Any) -> Any:
     raise ValueError(f"unknown scalar tag {sorted(item)}")
 
 
+def _numpy_dtype(text: Any) -> np.dtype:
+    return _checked(np.dtype(str(text)))
+
+
+def _checked(dtype: Any) -> Any:
+    """A type named by the sandbox, refused when :func:`encode` would never have written it:
+    objects, records, sub-arrays, or cells so wide that a few bytes of message would decode to
+    gigabytes (``U1000000000``)."""
+    if isinstance(dtype, np.dtype) and (dtype.kind in "OV" or dtype.subdtype is not None
+                                        or dtype.fields or dtype.itemsize > MAX_ITEM_BYTES):
+        raise ValueError(f"an array type answers never have: {dtype}")
+    return dtype
+
+
 def _decode_array(column: dict) -> Any:
     dtype = column["dtype"]
     if dtype == "category":
@@ -198,7 +216,7 @@ def _decode_array(column: dict) -> Any:
         return pd.array(pd.to_datetime(values), dtype=dtype)
     if dtype == "object":
         return np.array(values, dtype=object)
-    return pd.array(values, dtype=pd.api.types.pandas_dtype(dtype))
+    return pd.array(values, dtype=_checked(pd.api.types.pandas_dtype(dtype)))
 
 
 def _decode_index(spec: dict) -> pd.Index:
@@ -232,7 +250,7 @@ def decode(item: Any) -> Any:
         return _decode_index(item["__index__"])
     if "__ndarray__" in item:
         values = [_decode_scalar(v) for v in item["values"]]
-        return np.array(values, dtype=np.dtype(item["__ndarray__"])).reshape(item["shape"])
+        return np.array(values, dtype=_numpy_dtype(item["__ndarray__"])).reshape(item["shape"])
     for tag, kind in (("__tuple__", tuple), ("__set__", set), ("__frozenset__", frozenset)):
         if tag in item:
             return kind(decode(v) for v in item[tag])

@@ -23,7 +23,7 @@ import pytest
 from autograder.channel import Channel
 from autograder.object_server import AnswerEncoder, HandleTable, serve
 from autograder.proxies import CallableProxy, Proxy, RemoteError, Session, decode_namespace
-from autograder.values import decode, encode
+from autograder.values import Unencodable, decode, encode
 
 SUBMISSION = '''
 import pandas as pd
@@ -190,3 +190,26 @@ def test_tables_are_sent_once_and_again_when_changed_in_place():
 def test_standard_library_values_travel_as_data(value):
     rebuilt = decode(encode(value))
     assert rebuilt == value and type(rebuilt) is type(value)
+
+
+@pytest.mark.parametrize("message", [
+    {"__ndarray__": "U100000000", "values": ["a"], "shape": [1]},  # 400 MB from 60 bytes
+    {"__ndarray__": "(1000,1000,100)f8", "values": [0], "shape": [1]},  # a sub-array: 800 MB
+    {"__ndarray__": "V100000000", "values": [0], "shape": [1]},
+    {"__npscalar__": "S200000000", "value": "a"},
+    {"__series__": {"data": {"dtype": "S100000000", "values": ["a"]},
+                    "index": {"range": [0, 1, 1], "name": None}, "name": None}},
+])
+def test_a_few_bytes_never_decode_to_gigabytes(message):
+    """Hole 5: a type named in the sandbox's answer is refused when encode would never write
+    it, before anything is allocated; an honest wide value stays in the sandbox instead."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises((ValueError, TypeError)):
+        decode(message)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 50 * 1024  # kB
+    with pytest.raises(Unencodable):
+        encode(np.array(["x" * 300_000]))
+
+
