@@ -30,6 +30,8 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.sandbox import KEPT_IN_TMP
+
 SUPPORT_MOUNT = "/support"  # where a worker sees the assignment's support files
 SYSTEM_PATHS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc/ld.so.cache",
                 "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/fonts",
@@ -110,8 +112,9 @@ def worker_command(control_fd: int, support_dir: Path | None, *, contained: bool
         command += ["--perms", "0755", "--dir", str(parent)]
     for path in allowed:
         command += ["--ro-bind", str(path), str(path)]
-    if any(Path("/tmp") in path.parents for path in allowed):  # see sandbox._own_file_systems
-        command += ["--setenv", "AUTOGRADER_FILES_IN_TMP", "1"]
+    in_tmp = [str(path) for path in allowed if Path("/tmp") in path.parents]
+    if in_tmp:  # see sandbox._own_file_systems
+        command += ["--setenv", KEPT_IN_TMP, os.pathsep.join(in_tmp)]
     if support_dir is not None:
         command += ["--ro-bind", str(Path(support_dir).resolve()), SUPPORT_MOUNT]
     # The root itself read-only too: nothing a submission writes outside its own /tmp can

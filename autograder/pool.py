@@ -71,11 +71,10 @@ class _Slot:
         ready, _, _ = select.select([ours], [], [], WORKER_START_S)
         message = self._receive() if ready else None
         if not message or "ready" not in message:
-            self.close()
             self.log.seek(0)
-            raise WorkerFailed("a grading worker did not start: "
-                               + (self.log.read().decode(errors="replace").strip()[-500:]
-                                  or "no message"))
+            said = self.log.read().decode(errors="replace").strip()[-500:]
+            self.close()
+            raise WorkerFailed(f"a grading worker did not start: {said or 'no message'}")
 
     def _receive(self) -> dict | None:
         try:

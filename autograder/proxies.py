@@ -240,17 +240,32 @@ NOT_IMPORTABLE_PARTS = {"__main__", "tests", "conftest", "distutils", "f2py", "s
 
 def _resolve(reference: Any) -> Any:
     """The grader's own copy of a function or class named by the sandbox (only from
-    :data:`REFERENCE_ROOTS` and :data:`SAFE_BUILTINS`)."""
+    :data:`REFERENCE_ROOTS` and :data:`SAFE_BUILTINS`).
+
+    A reference is what :func:`_reference` writes: a module and a name defined in it (a
+    function, a class, or a class's attribute), and it must resolve to something that module
+    family defines. Never a path through another module: ``learner_tools.data.os.system`` or
+    ``numpy._core.numeric.builtins.exec`` would hand the scorer, outside the sandbox, a
+    function of the submission's choosing."""
     module, name = (str(part) for part in reference)
-    allowed = (module == "builtins" and name in SAFE_BUILTINS) or \
-        module.split(".")[0] in REFERENCE_ROOTS
+    allowed = (module == "builtins" and name in SAFE_BUILTINS) or (
+        module.split(".")[0] in REFERENCE_ROOTS and importable(module))
     if not allowed:
         raise ValueError(f"{module}.{name} is not taken from the grader's installation")
     found: Any = import_installed(module)
-    for part in name.split("."):
-        if part.startswith("__") or "<" in part:
+    parts = name.split(".")
+    for index, part in enumerate(parts):
+        if part.startswith("__") or "<" in part or not part.isidentifier():
             raise ValueError(f"{name!r} is not a name defined at the top of {module}")
+        if index > 0 and not isinstance(found, type):  # only a class's attributes
+            raise ValueError(f"{module}.{name} is not taken from the grader's installation")
         found = getattr(found, part)
+        if isinstance(found, types.ModuleType):  # never a way into another module
+            raise ValueError(f"{module}.{name} is not taken from the grader's installation")
+    home = getattr(found, "__module__", None)
+    if module != "builtins" and not (isinstance(home, str)
+                                     and home.split(".")[0] in REFERENCE_ROOTS):
+        raise ValueError(f"{module}.{name} is not taken from the grader's installation")
     return found
 
 

@@ -42,6 +42,7 @@ PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
 PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 WORKING_FOLDER = "/tmp/submission"
+KEPT_IN_TMP = "AUTOGRADER_KEPT_IN_TMP"  # the grader's files under /tmp, bound into each fresh one
 # As root, each submission runs as a user of its own, picked at random from this range: no
 # other process has it, so nothing kept per user (the kernel's keyrings, process counts)
 # is shared with another submission or outlives this one.
@@ -223,18 +224,19 @@ def _own_file_systems(libc, limits: Limits, user: int | None) -> None:
     _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "")
     owner = f",uid={user},gid={user}" if user is not None else ""
     size = f"size={limits.disk_mb}m"
-    if os.environ.get("AUTOGRADER_FILES_IN_TMP"):
-        # The grader's own files live under /tmp (a clone of the project there, say): a fresh
-        # /tmp would hide them. The worker's /tmp turns read-only instead, and the
-        # submission's folder alone is fresh (TMPDIR points into it).
-        os.makedirs(WORKING_FOLDER, exist_ok=True)
-        _remount_read_only(libc, "/tmp")
-        _mount(libc, "tmpfs", WORKING_FOLDER, "tmpfs", MS_NOSUID | MS_NODEV,
-               f"{size},mode=0755{owner}")
-        os.environ["TMPDIR"] = WORKING_FOLDER
-    else:
-        _mount(libc, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-               f"{size},mode=0755{owner}")
+    # The grader's own files may live under /tmp (a clone of the project there, say): they
+    # are taken from the worker's /tmp before the fresh one hides it, and bound into it again.
+    kept = [path for path in os.environ.get(KEPT_IN_TMP, "").split(os.pathsep) if path]
+    worker_tmp = os.open("/tmp", os.O_PATH | os.O_DIRECTORY) if kept else None
+    _mount(libc, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
+           f"{size},mode=0755{owner}")
+    for path in kept:
+        os.makedirs(path, mode=0o755, exist_ok=True)
+        _mount(libc, f"/proc/self/fd/{worker_tmp}/{os.path.relpath(path, '/tmp')}", path,
+               None, MS_BIND | MS_REC, "")
+        _remount_read_only(libc, path)
+    if worker_tmp is not None:
+        os.close(worker_tmp)
     # The worker's /dev is shared by every submission it runs: read-only here (its devices
     # still work), with a /dev/shm of the submission's own.
     _remount_read_only(libc, "/dev")

@@ -158,7 +158,12 @@ def test_a_garbled_answer_is_refused_not_trusted():
     with pytest.raises(ImportError):
         proxy()
     # A function the tests would then call is never one the student picked from the system.
-    for reference in (["os", "system"], ["builtins", "exec"], ["shutil", "rmtree"]):
+    # Nor one reached through a library's own imports (a third red-team pass: the scorer,
+    # outside the sandbox, called tempfile.mkdtemp and signal.pause this way).
+    for reference in (["os", "system"], ["builtins", "exec"], ["shutil", "rmtree"],
+                      ["learner_tools", "data.os.system"], ["numpy", "_core.numeric.builtins.exec"],
+                      ["numpy", "f2py.diagnose.tempfile.mkdtemp"], ["pandas", "io.pickle.os"],
+                      ["numpy", "ndarray.tofile"], ["pandas.io.common", "os.system"]):
         Channel(theirs).send({"value": {"__ref__": reference}})
         with pytest.raises(ValueError, match="not taken from the grader"):
             proxy()
