@@ -1,10 +1,16 @@
 """A cgroup per grading worker: one memory and process budget for all of a submission's
-processes together (its files in ``/tmp`` and ``/dev/shm`` count too, being memory).
+processes together (its files in ``/tmp`` and ``/dev/shm`` count too, being memory), and an
+equal share of the processors.
 
 ``setrlimit`` caps each process on its own, so four forked helpers could hold four times the
 limit; a cgroup counts them together. cgroup v1's ``memory`` and ``pids`` controllers are
 used where this process may create groups (root, as on this project's machines); elsewhere
 :func:`cgroup_root` is None and the grader says so (``autograder doctor``).
+
+The ``cpu`` controller, where there is one, gives each worker the same share of the
+processors however many processes its submission starts. Without it the kernel shares time
+between sessions (autogroup): a submission whose 31 children each called ``setsid`` took 31
+shares to the neighbour's one, and the neighbour's honest cell ran past its time limit.
 """
 
 from __future__ import annotations
@@ -41,15 +47,26 @@ def cgroup_root() -> str | None:
     return str(memory)
 
 
+def cpu_shared() -> bool:
+    """Whether workers' groups get an equal share of the processors (the cpu controller)."""
+    cpu = _own_v1_group("cpu")
+    return cgroup_root() is not None and cpu is not None and cpu.is_dir()
+
+
 class WorkerCgroup:
-    """The memory and pids groups of one worker, created empty and removed at the end."""
+    """The memory, pids (and cpu) groups of one worker, created empty and removed at the
+    end."""
 
     def __init__(self, name: str) -> None:
-        memory, pids = _own_v1_group("memory"), _own_v1_group("pids")
+        memory, pids, cpu = (_own_v1_group(c) for c in ("memory", "pids", "cpu"))
         assert memory is not None and pids is not None
         self.memory, self.pids = memory / name, pids / name
-        for folder in (self.memory, self.pids):
+        self.cpu = cpu / name if cpu is not None and cpu.is_dir() else None
+        for folder in self.folders():
             folder.mkdir(exist_ok=True)
+
+    def folders(self) -> list[Path]:
+        return [self.memory, self.pids] + ([self.cpu] if self.cpu is not None else [])
 
     @classmethod
     def create(cls, name: str) -> WorkerCgroup | None:
@@ -62,7 +79,7 @@ class WorkerCgroup:
 
     def join(self) -> None:
         """Put the calling process in the groups (run in the worker, before it starts)."""
-        for folder in (self.memory, self.pids):
+        for folder in self.folders():
             (folder / "cgroup.procs").write_text(str(os.getpid()))
 
     def _read(self, folder: Path, name: str) -> str:
@@ -97,7 +114,7 @@ class WorkerCgroup:
         (self.pids / "pids.max").write_text(str(self.processes() + extra_processes))
 
     def remove(self) -> None:
-        for folder in (self.memory, self.pids):
+        for folder in self.folders():
             try:
                 folder.rmdir()
             except OSError:

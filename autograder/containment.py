@@ -139,6 +139,7 @@ class Diagnosis:
     problem: str  # why not, when it does not
     cgroup: str | None  # the cgroup v1 root used for whole-submission limits, if any
     syscall_filter: str  # "" when the seccomp filter can be built, else why not
+    cpu_shared: bool = False  # each worker's cgroup has the cpu controller
 
     def lines(self) -> list[str]:
         yes = {True: "yes", False: "no"}
@@ -150,6 +151,8 @@ class Diagnosis:
             "memory and process count limited for all of a submission's processes together: "
             + (f"yes (cgroup {self.cgroup})" if self.cgroup else
                "no: per process only (needs root and cgroup v1 memory and pids controllers)"),
+            "processors shared equally between workers, however many processes a submission "
+            f"starts: {yes[self.cpu_shared]}",
             "system calls filtered (no namespaces, mounts, tracing, keyrings, BPF): "
             + ("yes" if not self.syscall_filter else f"no ({self.syscall_filter})"),
             f"running as: {'root' if os.geteuid() == 0 else 'an ordinary user'}",
@@ -164,7 +167,7 @@ def diagnose() -> Diagnosis:
     global _DIAGNOSIS
     if _DIAGNOSIS is not None:
         return _DIAGNOSIS
-    from autograder.cgroups import cgroup_root
+    from autograder.cgroups import cgroup_root, cpu_shared
     from autograder.syscalls import FilterUnavailable, build_filter
 
     try:
@@ -198,7 +201,8 @@ def diagnose() -> Diagnosis:
             except OSError:
                 pass
     problem = problem or filter_problem
-    _DIAGNOSIS = Diagnosis(executable, not problem, problem, cgroup_root(), filter_problem)
+    _DIAGNOSIS = Diagnosis(executable, not problem, problem, cgroup_root(), filter_problem,
+                           cpu_shared())
     return _DIAGNOSIS
 
 

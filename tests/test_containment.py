@@ -307,7 +307,7 @@ def test_a_worker_that_dies_is_replaced_and_its_submission_graded(assignment, tm
     folder.mkdir()
     for index in range(6):
         (folder / f"honest-{index}.ipynb").write_bytes(output.solution_notebook.read_bytes())
-    killed = []
+    killed, groups = [], []
 
     def on_result(result, cached):
         if killed:
@@ -322,6 +322,10 @@ def test_a_worker_that_dies_is_replaced_and_its_submission_graded(assignment, tm
             except (psutil.Error, AttributeError):  # ended meanwhile
                 pass
         if workers:
+            # Each worker has a processor share of its own, whatever its submission starts.
+            groups.extend(line.split(":", 2)[2] for w in workers
+                          for line in Path(f"/proc/{w.pid}/cgroup").read_text().splitlines()
+                          if "cpu" in line.split(":")[1].split(","))
             os.kill(workers[0].pid, signal.SIGKILL)
             killed.append(workers[0].pid)
 
@@ -333,6 +337,8 @@ def test_a_worker_that_dies_is_replaced_and_its_submission_graded(assignment, tm
     finally:
         gradebook.close()
     assert killed, "no worker was found to kill"
+    if diagnose().cpu_shared:
+        assert "/" not in groups and len(set(groups)) == 2, groups
     assert len(results) == 6
     for result in results:
         assert result.status == "completed", (result.submission, result.reason)
