@@ -140,6 +140,7 @@ class Diagnosis:
     cgroup: str | None  # the cgroup v1 root used for whole-submission limits, if any
     syscall_filter: str  # "" when the seccomp filter can be built, else why not
     cpu_shared: bool = False  # each worker's cgroup has the cpu controller
+    scorer: str = ""  # "" when scorers get their walls (scorer_confinement), else why not
 
     def lines(self) -> list[str]:
         yes = {True: "yes", False: "no"}
@@ -155,6 +156,8 @@ class Diagnosis:
             f"starts: {yes[self.cpu_shared]}",
             "system calls filtered (no namespaces, mounts, tracing, keyrings, BPF): "
             + ("yes" if not self.syscall_filter else f"no ({self.syscall_filter})"),
+            "each scorer behind walls of its own (read-only files, no network, no signals, "
+            "no capabilities): " + ("yes" if not self.scorer else f"no ({self.scorer})"),
             f"running as: {'root' if os.geteuid() == 0 else 'an ordinary user'}",
         ]
 
@@ -200,10 +203,35 @@ def diagnose() -> Diagnosis:
                 os.close(write)
             except OSError:
                 pass
-    problem = problem or filter_problem
+    scorer_problem = "" if filter_problem else _try_scorer_walls()
+    problem = problem or filter_problem or scorer_problem
     _DIAGNOSIS = Diagnosis(executable, not problem, problem, cgroup_root(), filter_problem,
-                           cpu_shared())
+                           cpu_shared(), scorer_problem)
     return _DIAGNOSIS
+
+
+def _try_scorer_walls() -> str:
+    """Raise a scorer's walls in a child process: "" if they stand, else why not."""
+    from autograder import scorer_confinement
+
+    scorer_confinement.prepare()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read)
+            scorer_confinement.confine(None, 8)
+            os.write(write, b"ok")
+        except BaseException as error:  # noqa: BLE001
+            os.write(write, str(error).encode()[:300])
+        os._exit(0)
+    os.close(write)
+    answer = b""
+    while chunk := os.read(read, 512):
+        answer += chunk
+    os.close(read)
+    os.waitpid(pid, 0)
+    return "" if answer == b"ok" else (answer.decode(errors="replace") or "no answer")
 
 
 class ContainmentUnavailable(RuntimeError):

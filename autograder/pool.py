@@ -234,7 +234,8 @@ def run_submissions(jobs: Iterable[tuple[object, object, list[str], list[bool]]]
                     slot = _replace(slots, slot, support_dir, contained)
                     slot.start(numbers, limits, theirs)
                 theirs.close()
-                pid, fd = fork_scorer(Channel(ours), submission, cells, quiet, tests, limits)
+                pid, fd = fork_scorer(Channel(ours), submission, cells, quiet, tests, limits,
+                                      confined=contained)
                 ours.close()
                 running[slot] = _Running((key, submission, cells, quiet), slot, numbers,
                                          attempt, pid, fd, time.monotonic(), oom_before)
@@ -285,6 +286,12 @@ def prepare_scorers() -> None:
     import otter.test_files  # noqa: F401
 
     import autograder.proxies  # noqa: F401
+    from autograder import scorer_confinement
+
+    try:
+        scorer_confinement.prepare()
+    except Exception:  # noqa: BLE001 - a confined scorer then says why it could not start
+        pass
 
 
 def _import_for_next_scorers(execution: Execution) -> None:

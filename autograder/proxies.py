@@ -259,6 +259,9 @@ def _resolve(reference: Any) -> Any:
             raise ValueError(f"{name!r} is not a name defined at the top of {module}")
         if index > 0 and not isinstance(found, type):  # only a class's attributes
             raise ValueError(f"{module}.{name} is not taken from the grader's installation")
+        if index == 0 and part not in vars(found):  # a module's own (never one it would
+            # import on first use, as numpy imports f2py)
+            raise ValueError(f"{module}.{name} is not taken from the grader's installation")
         found = getattr(found, part)
         if isinstance(found, types.ModuleType):  # never a way into another module
             raise ValueError(f"{module}.{name} is not taken from the grader's installation")

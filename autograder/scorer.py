@@ -119,8 +119,10 @@ def score_submission(channel: Channel, submission, cells: list[str], quiet: list
 
 
 def fork_scorer(channel: Channel, submission, cells: list[str], quiet: list[bool], tests,
-                limits: Limits) -> tuple[int, int]:
-    """Fork a scorer for one submission: (its process ID, the pipe its reply comes on)."""
+                limits: Limits, confined: bool = True) -> tuple[int, int]:
+    """Fork a scorer for one submission: (its process ID, the pipe its reply comes on).
+    ``confined``: behind the walls of :mod:`autograder.scorer_confinement` (not under
+    ``--unsafe``, on machines that cannot give them)."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid != 0:
@@ -132,6 +134,10 @@ def fork_scorer(channel: Channel, submission, cells: list[str], quiet: list[bool
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):  # nothing a test or an import prints reaches the grader's output
             os.dup2(devnull, fd)
+        if confined:  # nothing of the grader's (the gradebook, other scorers' pipes) either
+            keep = sorted({channel.sock.fileno(), write_fd})
+            for low, high in zip([2, *keep], [*keep, os.sysconf("SC_OPEN_MAX")], strict=True):
+                os.closerange(low + 1, high)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.setpgid(0, 0)  # Ctrl-C at the terminal is the grader's to handle
         # Bounded: decoding and scoring may use the submission's memory allowance twice over,
@@ -141,6 +147,10 @@ def fork_scorer(channel: Channel, submission, cells: list[str], quiet: list[bool
         resource.setrlimit(resource.RLIMIT_AS, (allowance, allowance))
         cpu = int(2 * limits.timeout_s) + 30
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+        if confined:
+            from autograder.scorer_confinement import confine
+
+            confine(getattr(tests, "support_dir", None), limits.disk_mb)
         reply = score_submission(channel, submission, cells, quiet, tests, limits)
     except UnreadableAnswers as error:
         status, reply = 1, {"outcome": "unreadable-answers", "problem": str(error)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -377,3 +378,62 @@ def test_nothing_one_submission_leaves_reaches_the_next(assignment, tmp_path):
     results = _grade(folder, tests, tmp_path, workers=1)
     assert "LEFT BEHIND" not in results["b-reader.ipynb"].reason, results["b-reader.ipynb"]
     assert results["b-reader.ipynb"].score == tests.total_possible
+
+
+def test_a_scorer_works_behind_walls_of_its_own(tmp_path):
+    """The second wall behind the proxies: a scorer (forked from the grader, running the
+    tests) writes nothing outside its own /tmp, reaches no network, signals no process, and
+    sees the assignment's support files as they are, in a copy of its own."""
+    import socket
+
+    from autograder import scorer_confinement
+
+    support = tmp_path / "support"
+    support.mkdir()
+    (support / "helper.py").write_text("ANSWER = 42\n")
+    # Outside /tmp (a scorer's /tmp is its own): where an instructor keeps a gradebook.
+    handle, name = tempfile.mkstemp(prefix="autograder-test-gradebook-", dir=Path.home())
+    os.close(handle)
+    outside = Path(name)
+    outside.write_text("grades")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    scorer_confinement.prepare()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the scorer
+        seen = {}
+        try:
+            scorer_confinement.confine(support, 16)
+            for name, attempt in (
+                    ("write outside", lambda: outside.write_text("forged")),
+                    ("connect", lambda: socket.create_connection(listener.getsockname(), 2)),
+                    ("signal the grader", lambda: os.kill(os.getppid(), 0)),
+                    ("write its copy", lambda: (support / "helper.py").write_text("ANSWER = 0"))):
+                try:
+                    attempt()
+                    seen[name] = "allowed"
+                except OSError as error:
+                    seen[name] = error.strerror
+            seen["cwd"] = os.getcwd()
+            seen["support"] = (support / "helper.py").read_text()
+            Path("scratch.txt").write_text("the tests' own")
+        except BaseException as error:  # noqa: BLE001
+            seen["failed"] = repr(error)
+        os.write(write, json.dumps(seen).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    seen = json.loads(os.read(read, 65536))
+    listener.close()
+    kept = outside.read_text()
+    outside.unlink()
+    assert "failed" not in seen, seen
+    assert seen["write outside"] != "allowed" and seen["connect"] != "allowed"
+    assert seen["signal the grader"] != "allowed"
+    assert seen["write its copy"] == "allowed" and seen["support"] == "ANSWER = 0"
+    assert seen["cwd"] == str(support)
+    assert kept == "grades"
+    assert (support / "helper.py").read_text() == "ANSWER = 42\n"  # the grader's own copy
+    assert not (support / "scratch.txt").exists()
