@@ -217,6 +217,23 @@ def enter_own_namespaces(libc, contained: bool) -> bool:
     return False
 
 
+def fresh_tmp(libc, options: str, kept: list[str]) -> None:
+    """An empty tmpfs at /tmp (``options``: its size, mode, owner), in this mount namespace.
+
+    The grader's own files may live under /tmp (a clone of the project there, say, with its
+    virtual environment): those in ``kept`` are taken from the old /tmp before the fresh one
+    hides it, and bound into it again, read-only."""
+    old_tmp = os.open("/tmp", os.O_PATH | os.O_DIRECTORY) if kept else None
+    _mount(libc, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, options)
+    for path in kept:
+        os.makedirs(path, mode=0o755, exist_ok=True)
+        _mount(libc, f"/proc/self/fd/{old_tmp}/{os.path.relpath(path, '/tmp')}", path,
+               None, MS_BIND | MS_REC, "")
+        _remount_read_only(libc, path)
+    if old_tmp is not None:
+        os.close(old_tmp)
+
+
 def _own_file_systems(libc, limits: Limits, user: int | None) -> None:
     """In the submission's process, process 1 of its namespaces: its own /proc (showing only
     its processes), and empty, size-capped /tmp and /dev/shm, gone when it ends."""
@@ -224,19 +241,8 @@ def _own_file_systems(libc, limits: Limits, user: int | None) -> None:
     _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "")
     owner = f",uid={user},gid={user}" if user is not None else ""
     size = f"size={limits.disk_mb}m"
-    # The grader's own files may live under /tmp (a clone of the project there, say): they
-    # are taken from the worker's /tmp before the fresh one hides it, and bound into it again.
-    kept = [path for path in os.environ.get(KEPT_IN_TMP, "").split(os.pathsep) if path]
-    worker_tmp = os.open("/tmp", os.O_PATH | os.O_DIRECTORY) if kept else None
-    _mount(libc, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-           f"{size},mode=0755{owner}")
-    for path in kept:
-        os.makedirs(path, mode=0o755, exist_ok=True)
-        _mount(libc, f"/proc/self/fd/{worker_tmp}/{os.path.relpath(path, '/tmp')}", path,
-               None, MS_BIND | MS_REC, "")
-        _remount_read_only(libc, path)
-    if worker_tmp is not None:
-        os.close(worker_tmp)
+    fresh_tmp(libc, f"{size},mode=0755{owner}",
+              [path for path in os.environ.get(KEPT_IN_TMP, "").split(os.pathsep) if path])
     # The worker's /dev is shared by every submission it runs: read-only here (its devices
     # still work), with a /dev/shm of the submission's own.
     _remount_read_only(libc, "/dev")

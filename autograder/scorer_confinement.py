@@ -35,6 +35,7 @@ from autograder.sandbox import (
     _drop_capabilities,
     _mount,
     _remount_read_only,
+    fresh_tmp,
 )
 
 CLONE_NEWUSER = 0x10000000
@@ -71,7 +72,11 @@ def confine(support_dir: Path | None, scratch_mb: int) -> None:
     _mount(libc, "none", "/", None, MS_REC | MS_PRIVATE, "")
     support = os.open(support_dir, os.O_PATH | os.O_DIRECTORY) if support_dir else None
     _every_mount_read_only(libc)
-    _mount(libc, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={scratch_mb}m,mode=0700")
+    # The grader's files under /tmp (its interpreter, a clone of the project) stay in sight.
+    from autograder.containment import allowed_paths
+
+    fresh_tmp(libc, f"size={scratch_mb}m,mode=0700",
+              [str(path) for path in allowed_paths() if Path("/tmp") in path.parents])
     if support_dir is not None:
         if Path("/tmp") in Path(support_dir).parents:
             os.makedirs(support_dir, mode=0o755)

@@ -417,6 +417,13 @@ def test_a_scorer_works_behind_walls_of_its_own(tmp_path):
                 except OSError as error:
                     seen[name] = error.strerror
             seen["cwd"] = os.getcwd()
+            # The grader's installation stays in sight (under /tmp too, as in a CI clone):
+            # the tests may import a library module no one has imported yet.
+            import importlib
+            import sys
+
+            sys.modules.pop("tinycss2", None)
+            seen["imported"] = importlib.import_module("tinycss2").__name__
             seen["support"] = (support / "helper.py").read_text()
             Path("scratch.txt").write_text("the tests' own")
         except BaseException as error:  # noqa: BLE001
@@ -433,7 +440,7 @@ def test_a_scorer_works_behind_walls_of_its_own(tmp_path):
     assert seen["write outside"] != "allowed" and seen["connect"] != "allowed"
     assert seen["signal the grader"] != "allowed"
     assert seen["write its copy"] == "allowed" and seen["support"] == "ANSWER = 0"
-    assert seen["cwd"] == str(support)
+    assert seen["cwd"] == str(support) and seen["imported"] == "tinycss2"
     assert kept == "grades"
     assert (support / "helper.py").read_text() == "ANSWER = 42\n"  # the grader's own copy
     assert not (support / "scratch.txt").exists()

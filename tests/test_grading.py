@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from adversarial.attacks import ATTACKS
+from adversarial.attacks import ATTACKS, notebook_with
 from conftest import ASSIGNMENTS
 
 from autograder.assignments import PROJECT_ROOT
@@ -34,18 +34,6 @@ TIMEOUT_S = 20
 LIMITS = Limits(timeout_s=TIMEOUT_S, memory_mb=1024)
 
 
-def _notebook_with(base: Path, code: str, where: str = "end") -> dict:
-    notebook = json.loads(base.read_text(encoding="utf-8"))
-    cell = {"cell_type": "code", "id": "added", "metadata": {}, "execution_count": None,
-            "outputs": [], "source": code}
-    if where == "start":
-        first_code = next(i for i, c in enumerate(notebook["cells"]) if c["cell_type"] == "code")
-        notebook["cells"].insert(first_code + 2, cell)
-    else:
-        notebook["cells"].append(cell)
-    return notebook
-
-
 @pytest.fixture(scope="module")
 def setting(built_assignments, tmp_path_factory):
     """The built assignment, a folder of honest and adversarial submissions, and the tests."""
@@ -58,7 +46,7 @@ def setting(built_assignments, tmp_path_factory):
     for index, wrong in enumerate(load_wrong_answers(assignment.wrong_answers)[::3]):
         honest[f"wrong-{index}.ipynb"] = folder / f"wrong-{index}.ipynb"
         (folder / f"wrong-{index}.ipynb").write_text(
-            json.dumps(_notebook_with(bases["solution"], wrong.code)))
+            json.dumps(notebook_with(bases["solution"], wrong.code)))
     # Correct answers in other forms (an exact Decimal among them) must score what otter gives.
     accepted = (load_wrong_answers(assignment.accepted_answers)
                 if assignment.accepted_answers.is_file() else [])
@@ -66,14 +54,14 @@ def setting(built_assignments, tmp_path_factory):
                                   if i % 4 == 0 or "Decimal" in a.code):
         honest[f"accepted-{index}.ipynb"] = folder / f"accepted-{index}.ipynb"
         (folder / f"accepted-{index}.ipynb").write_text(
-            json.dumps(_notebook_with(bases["solution"], right.code)))
-    (folder / "error-cell.ipynb").write_text(json.dumps(_notebook_with(
+            json.dumps(notebook_with(bases["solution"], right.code)))
+    (folder / "error-cell.ipynb").write_text(json.dumps(notebook_with(
         bases["solution"], "raise ValueError('a slip in the middle')", where="start")))
     honest["error-cell.ipynb"] = folder / "error-cell.ipynb"
     for attack in ATTACKS:
         code = attack.code.replace("{project_root}", str(PROJECT_ROOT))
         (folder / f"attack-{attack.name}.ipynb").write_text(
-            json.dumps(_notebook_with(bases[attack.base], code, attack.where)))
+            json.dumps(notebook_with(bases[attack.base], code, attack.where)))
     (folder / "not-json.ipynb").write_text("{ this is not a notebook")
     (folder / "deeply-nested.ipynb").write_text("[" * 200_000)
     number_in_source = {"cells": [{"cell_type": "code", "source": ["x = 1\n", 2],

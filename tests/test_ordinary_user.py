@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from adversarial.attacks import ATTACKS
+from adversarial.attacks import ATTACKS, notebook_with
 from conftest import ASSIGNMENTS
 
 from autograder.assignments import PROJECT_ROOT
@@ -70,18 +70,6 @@ def _as_ordinary_user(command: list[str], home: Path) -> list[str]:
             str(home), *command]
 
 
-def _notebook_with(notebook: Path, code: str, where: str) -> dict:
-    data = json.loads(notebook.read_text(encoding="utf-8"))
-    cell = {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-            "source": code}
-    if where == "start":
-        first = next(i for i, c in enumerate(data["cells"]) if c["cell_type"] == "code")
-        data["cells"].insert(first + 1, cell)
-    else:
-        data["cells"].append(cell)
-    return data
-
-
 def test_an_ordinary_user_grades_a_hostile_class_fairly(built_assignments):
     _, output = built_assignments[ASSIGNMENT]
     place = Path(tempfile.mkdtemp(prefix="ordinary-user-class-"))
@@ -98,7 +86,7 @@ def test_an_ordinary_user_grades_a_hostile_class_fairly(built_assignments):
         for attack in attacks:
             code = attack.code.replace("{project_root}", str(PROJECT_ROOT))
             (folder / f"attack-{attack.name}.ipynb").write_text(
-                json.dumps(_notebook_with(bases[attack.base], code, attack.where)))
+                json.dumps(notebook_with(bases[attack.base], code, attack.where)))
         zip_path = place / output.autograder_zip.name
         shutil.copy(output.autograder_zip, zip_path)
         for path in [place, *place.rglob("*")]:

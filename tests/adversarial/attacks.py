@@ -8,7 +8,9 @@ must give exactly what the honest answers in that notebook earn, and the status 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -290,3 +292,17 @@ builtins.isinstance = lambda *a, **k: False
 np.allclose = lambda *a, **k: False
 '''),
 ]
+
+
+def notebook_with(base: Path, code: str, where: str = "end") -> dict:
+    """``base`` with one code cell added: at the end, or (``where="start"``) just after the
+    notebook's first code cells, where an attack runs before any answer."""
+    notebook = json.loads(base.read_text(encoding="utf-8"))
+    cell = {"cell_type": "code", "id": "added", "metadata": {}, "execution_count": None,
+            "outputs": [], "source": code}
+    if where == "start":
+        first_code = next(i for i, c in enumerate(notebook["cells"]) if c["cell_type"] == "code")
+        notebook["cells"].insert(first_code + 2, cell)
+    else:
+        notebook["cells"].append(cell)
+    return notebook
