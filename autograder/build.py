@@ -55,7 +55,9 @@ def build_assignment(assignment: Assignment, out_dir: Path) -> BuildOutput:
     # Give the zip a stable name, so scripts and documentation can point at it.
     stable_zip = zips[0].with_name(f"{assignment.name}-autograder.zip")
     zips[0].rename(stable_zip)
-    bundle_support_files(stable_zip, assignment.source.parents[4])
+    root = assignment.source.parents[4]
+    bundle_support_files(stable_zip, root)
+    bundle_environment(stable_zip, root)
     return BuildOutput(student, solution, stable_zip)
 
 
@@ -125,6 +127,74 @@ def bundle_support_files(autograder_zip: Path, root: Path) -> None:
                 name = f"files/{folder}/{path.name}"
                 if path.is_file() and name not in present and path.suffix != ".pyc":
                     archive.write(path, name)
+
+
+def grading_requirements(root: Path) -> list[str]:
+    """The learner's pinned packages (``requirements.txt``), as a grading image installs them:
+    everything but the project itself, whose ``learner_tools`` and datasets travel in
+    ``files/``."""
+    wanted = []
+    for line in (root / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line and not line.startswith("-"):
+            wanted.append(line)
+    return wanted
+
+
+def python_version(root: Path) -> str:
+    """The Python the course runs on (Binder's ``runtime.txt``: ``python-3.11``)."""
+    runtime = root / "runtime.txt"
+    text = runtime.read_text(encoding="utf-8").strip() if runtime.is_file() else ""
+    return text.removeprefix("python-") or f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def bundle_environment(autograder_zip: Path, root: Path) -> None:
+    """Give the zip the course's environment: Otter Assign writes an ``environment.yml`` with
+    otter-grader alone, so on Gradescope (or under ``otter grade``) a correct notebook that
+    imports matplotlib scored 0. The zip's ``environment.yml`` (what Gradescope's image is built
+    from) and a ``requirements.txt`` then hold the learner's pins and Python version."""
+    import yaml
+
+    if not (root / "requirements.txt").is_file():  # not this project's layout: otter's own
+        return
+    with zipfile.ZipFile(autograder_zip) as archive:
+        members = {info.filename: (info, archive.read(info)) for info in archive.infolist()}
+    environment = yaml.safe_load(members["environment.yml"][1]) if "environment.yml" in \
+        members else {"name": "otter-env", "channels": ["conda-forge"], "dependencies": []}
+    wanted = grading_requirements(root)
+    names = {_requirement_name(line) for line in wanted}
+    dependencies = []
+    for item in environment.get("dependencies", []):
+        if isinstance(item, dict) and "pip" in item:
+            # otter's own line (with its extras) stays, unless the course pins another otter
+            kept = [line for line in item["pip"] if _requirement_name(line) not in names
+                    or _requirement_name(line) == "otter-grader"]
+            kept_names = {_requirement_name(line) for line in kept}
+            item = {"pip": kept + [line for line in wanted
+                                   if _requirement_name(line) not in kept_names]}
+        elif isinstance(item, str) and item.split("=")[0] == "python":
+            item = f"python={python_version(root)}"
+        dependencies.append(item)
+    environment["dependencies"] = dependencies
+    members["environment.yml"] = (members.get("environment.yml", (
+        zipfile.ZipInfo("environment.yml"), b""))[0],
+        yaml.safe_dump(environment, sort_keys=False).encode())
+    members["requirements.txt"] = (members.get("requirements.txt", (
+        zipfile.ZipInfo("requirements.txt"), b""))[0], ("\n".join(wanted) + "\n").encode())
+    temporary = autograder_zip.with_suffix(".zip.part")
+    with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for info, data in members.values():
+            archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    temporary.replace(autograder_zip)
+
+
+def _requirement_name(line: str) -> str:
+    """The distribution a requirement line names, normalized (``otter-grader[grading]==7`` is
+    ``otter-grader``)."""
+    import re
+
+    name = re.split(r"[\[=<>!~; ]", line.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def normalized_notebook(path: Path) -> dict:
