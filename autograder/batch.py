@@ -47,6 +47,7 @@ class Submission:
     # of: otter's own cells, and cells tagged ``raises-exception`` (a deliberate demonstration).
     quiet: list[bool] = field(default_factory=list)
     notebook_file: str = ""  # the notebook's own name among ``files``
+    assignment_name: str | None = None  # the assignment its otter metadata names, if any
 
     @property
     def notebook_text(self) -> str:
@@ -108,12 +109,43 @@ def _read_submission(name: str, data: bytes, expected_assignment: str | None,
     # ``otter.Notebook("hw01.ipynb")`` works only if it finds that file.
     own_name = PurePosixPath(file_name or name).name
     return Submission(name, digest, cells, files={own_name: data}, quiet=quiet,
-                      notebook_file=own_name)
+                      notebook_file=own_name,
+                      assignment_name=submitted_for if isinstance(submitted_for, str) else None)
 
 
 def _is_notebook(name: str) -> bool:
-    return name.endswith(".ipynb") and "__MACOSX" not in name and \
-        ".ipynb_checkpoints" not in name
+    return name.endswith(".ipynb") and _not_junk(name)
+
+
+def _not_junk(name: str) -> bool:
+    """Not what operating systems and Jupyter leave beside files (macOS's resource forks,
+    Jupyter's checkpoints, Finder's and Explorer's folder settings)."""
+    parts = PurePosixPath(name).parts
+    return not any(part in ("__MACOSX", ".ipynb_checkpoints", ".DS_Store", "Thumbs.db",
+                            "desktop.ini") for part in parts)
+
+
+def _misnamed_notebook(name: str) -> bool:
+    """A notebook a browser or an LMS renamed (``hw01.ipynb.txt``, ``hw01.ipynb.json``)."""
+    return ".ipynb." in PurePosixPath(name).name and not name.endswith(".zip") and \
+        _not_junk(name)
+
+
+def not_graded(path: Path) -> list[str]:
+    """The files in a folder or class zip that are not submissions (a PDF, a Word file, a
+    notebook's HTML export...), for the grader to list: never skipped without a word."""
+    path = Path(path)
+    if path.is_dir():
+        names = [str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()]
+    elif zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            if is_export_zip(archive):
+                return []
+            names = [n for n in archive.namelist() if not n.endswith("/")]
+    else:
+        return []
+    return sorted(n for n in names if _not_junk(n) and not _is_notebook(n)
+                  and not n.endswith(".zip") and not _misnamed_notebook(n))
 
 
 def _notebooks_in(archive: zipfile.ZipFile) -> list[str]:
@@ -219,6 +251,8 @@ def open_submissions(path: Path, expected_assignment: str | None) -> Iterator[li
         names = submission_names(files)
         found = [_read_any(names[f], (path / f).read_bytes(), expected_assignment)
                  for f in files]
+        found += [_misnamed(str(p.relative_to(path)), p.read_bytes()) for p in path.rglob("*")
+                  if p.is_file() and _misnamed_notebook(str(p.relative_to(path)))]
         yield sorted((s for s in found if s is not None), key=lambda s: s.name)
     elif zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
@@ -231,9 +265,32 @@ def open_submissions(path: Path, expected_assignment: str | None) -> Iterator[li
             names = submission_names(members)
             found = [_read_any(names[n], archive.read(n), expected_assignment)
                      for n in members]
+            found += [_misnamed(n, archive.read(n)) for n in archive.namelist()
+                      if _misnamed_notebook(n)]
             yield sorted((s for s in found if s is not None), key=lambda s: s.name)
     else:
         raise FileNotFoundError(f"{path} is neither a folder nor a zip file of submissions")
+
+
+def _misnamed(name: str, data: bytes) -> Submission:
+    suffix = PurePosixPath(name).name.split(".ipynb", 1)[1]
+    return Submission(name, hashlib.sha256(data).hexdigest(), None,
+                      f"a notebook renamed to end in {suffix!r}: not graded; rename it to "
+                      "end in .ipynb (or ask the student to hand it in again) and grade again")
+
+
+def not_the_assignment(submission: Submission, questions) -> str:
+    """Why a notebook that scored nothing is plainly not this assignment's (a lesson handed
+    in by mistake), or "": no otter metadata naming the assignment, and none of its
+    questions' checks. Its score stays what otter gives it (nothing); only its status says
+    to look."""
+    if submission.assignment_name or not questions or submission.cells is None:
+        return ""
+    text = "\n".join(submission.cells)
+    if any(f'"{q}"' in text or f"'{q}'" in text for q in questions):
+        return ""
+    return ("not this assignment's notebook, it seems: it scored nothing, names no assignment "
+            "and checks none of its questions (a lesson handed in by mistake?)")
 
 
 def first_hint(cases: list) -> list[str]:
@@ -268,6 +325,9 @@ def _result(submission: Submission, tests: AutograderTests, execution: Execution
             scored = tests.zero()
     if execution is not None:
         status, reason = execution.status, execution.reason
+        if status == "completed" and not any(r.score for r in scored.values()):
+            why = not_the_assignment(submission, tests.questions)
+            status, reason = ("invalid", why) if why else (status, reason)
     return SubmissionResult(
         submission=submission.name, sha256=submission.sha256, status=status, reason=reason,
         score=tests.reported_score(sum(r.score for r in scored.values())),

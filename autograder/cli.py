@@ -91,7 +91,12 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
     from rich.table import Table
 
-    from autograder.batch import autograder_zip_for, grade_submissions, open_submissions
+    from autograder.batch import (
+        autograder_zip_for,
+        grade_submissions,
+        not_graded,
+        open_submissions,
+    )
     from autograder.gradebook import Gradebook, database_url
     from autograder.scoring import AutograderTests
 
@@ -136,6 +141,12 @@ def _cmd_grade(args: argparse.Namespace) -> int:
                       f"{result.score:g} / {result.possible:g}", result.reason[:80])
     if not args.quiet:
         report.print(table)
+    others = not_graded(args.submissions)
+    if others:  # a PDF or a Word file handed in instead of the notebook is never silent
+        shown = ", ".join(others[:20]) + (f" and {len(others) - 20} more" if len(others) > 20
+                                          else "")
+        err.print(f"{len(others)} file(s) are not notebooks and were not graded: {shown}",
+                  markup=False, highlight=False)
     return 0
 
 

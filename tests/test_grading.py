@@ -73,6 +73,11 @@ def setting(built_assignments, tmp_path_factory):
     other = json.loads(bases["blank"].read_text())
     other["metadata"]["otter"]["assignment_name"] = "another-assignment"
     (folder / "other-assignment.ipynb").write_text(json.dumps(other))
+    # Wrong uploads: a lesson handed in by mistake, a notebook an LMS renamed, a PDF.
+    lesson = PROJECT_ROOT / "modules" / "01-data-analytics" / "01-loading-and-cleaning.ipynb"
+    (folder / "lesson-by-mistake.ipynb").write_bytes(lesson.read_bytes())
+    (folder / "renamed.ipynb.txt").write_bytes(bases["solution"].read_bytes())
+    (folder / "report.pdf").write_bytes(b"%PDF-1.4 not a notebook")
     tests = AutograderTests(output.autograder_zip)
     yield {"assignment": assignment, "output": output, "folder": folder, "tests": tests,
            "honest": honest}
@@ -155,6 +160,8 @@ def test_attacks_gain_nothing(attack, setting, graded):
     ("empty.ipynb", "not valid JSON"),
     ("oversized.ipynb", "larger than 50 MB"),
     ("other-assignment.ipynb", "for assignment 'another-assignment'"),
+    ("lesson-by-mistake.ipynb", "not this assignment's notebook"),
+    ("renamed.ipynb.txt", "renamed to end in '.txt'"),
 ])
 def test_malformed_submissions_are_recorded_with_a_reason(name, reason, setting, graded):
     result = graded["results"][name]
@@ -167,7 +174,9 @@ def test_gradebook_holds_every_submission_with_its_questions(setting, graded):
     db = sqlite3.connect(graded["gradebook"])
     assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
     rows = dict(db.execute("select submission, score from results"))
-    assert set(rows) == {p.name for p in setting["folder"].glob("*.ipynb")}
+    assert set(rows) == {p.name for p in setting["folder"].glob("*.ipynb")} | {
+        "renamed.ipynb.txt"}
+    assert "report.pdf" not in rows
     assert rows["solution.ipynb"] == setting["tests"].total_possible
     assert rows["attack-write-to-the-gradebook.ipynb"] == 0
     counts = db.execute("select count(*) from question_scores group by submission").fetchall()
@@ -302,6 +311,7 @@ def test_database_url_option_and_json_lines(setting, tmp_path):
     folder.mkdir()
     (folder / "a.ipynb").write_bytes(setting["output"].solution_notebook.read_bytes())
     (folder / "b.ipynb").write_text("not a notebook")
+    (folder / "essay.docx").write_bytes(b"PK not a notebook")
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     result = subprocess.run(
         [sys.executable, "-m", "autograder", "grade", str(setting["output"].autograder_zip),
@@ -313,3 +323,27 @@ def test_database_url_option_and_json_lines(setting, tmp_path):
     assert (lines["a.ipynb"]["status"], lines["a.ipynb"]["score"]) == ("completed", full)
     assert (lines["b.ipynb"]["status"], lines["b.ipynb"]["possible"]) == ("invalid", full)
     assert "summary" not in result.stdout and "a.ipynb" in result.stderr  # table on stderr
+    assert "1 file(s) are not notebooks and were not graded: essay.docx" in result.stderr
+
+
+def test_wrong_uploads_are_listed_never_silently_skipped(setting, tmp_path):
+    """A class zip as an LMS downloads it: a renamed notebook is an invalid submission with
+    a reason; a PDF is listed as not graded; what operating systems leave is ignored."""
+    import zipfile
+
+    from autograder.batch import not_graded
+
+    class_zip = tmp_path / "class.zip"
+    solution = setting["output"].solution_notebook.read_bytes()
+    with zipfile.ZipFile(class_zip, "w") as archive:
+        archive.writestr("ana/hw.ipynb", solution)
+        archive.writestr("béa/hw.ipynb.txt", solution)
+        archive.writestr("béa/notes.pdf", b"%PDF-1.4")
+        archive.writestr("__MACOSX/ana/._hw.ipynb", b"\0")
+        archive.writestr("ana/.DS_Store", b"\0")
+    with open_submissions(class_zip, setting["tests"].assignment_name) as submissions:
+        found = {s.name: s for s in submissions}
+    assert set(found) == {"ana/hw.ipynb", "béa/hw.ipynb.txt"}
+    assert found["béa/hw.ipynb.txt"].cells is None
+    assert "renamed to end in '.txt'" in found["béa/hw.ipynb.txt"].problem
+    assert not_graded(class_zip) == ["béa/notes.pdf"]
