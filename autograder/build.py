@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -166,7 +167,8 @@ def bundle_environment(autograder_zip: Path, root: Path) -> None:
     dependencies = []
     for item in environment.get("dependencies", []):
         if isinstance(item, dict) and "pip" in item:
-            # otter's own line (with its extras) stays, unless the course pins another otter
+            # The course's pins replace otter's lines for the same packages, except otter's
+            # own line (it carries the extras the grading image needs, at the same version).
             kept = [line for line in item["pip"] if _requirement_name(line) not in names
                     or _requirement_name(line) == "otter-grader"]
             kept_names = {_requirement_name(line) for line in kept}
@@ -191,8 +193,6 @@ def bundle_environment(autograder_zip: Path, root: Path) -> None:
 def _requirement_name(line: str) -> str:
     """The distribution a requirement line names, normalized (``otter-grader[grading]==7`` is
     ``otter-grader``)."""
-    import re
-
     name = re.split(r"[\[=<>!~; ]", line.strip(), maxsplit=1)[0]
     return re.sub(r"[-_.]+", "-", name).lower()
 

@@ -74,6 +74,13 @@ def allowed_paths() -> list[Path]:
     return kept
 
 
+def allowed_paths_in_tmp() -> list[str]:
+    """The allow-listed paths that live under /tmp (a clone of the project there, with its
+    virtual environment): a fresh /tmp must bind them in again
+    (:func:`autograder.sandbox.fresh_tmp`)."""
+    return [str(path) for path in allowed_paths() if Path("/tmp") in path.parents]
+
+
 def worker_command(control_fd: int, support_dir: Path | None, *, contained: bool) -> list[str]:
     """The command line that starts a worker listening on ``control_fd``."""
     python = [sys.executable, "-m", "autograder.worker", str(control_fd)]
@@ -112,7 +119,7 @@ def worker_command(control_fd: int, support_dir: Path | None, *, contained: bool
         command += ["--perms", "0755", "--dir", str(parent)]
     for path in allowed:
         command += ["--ro-bind", str(path), str(path)]
-    in_tmp = [str(path) for path in allowed if Path("/tmp") in path.parents]
+    in_tmp = allowed_paths_in_tmp()
     if in_tmp:  # see sandbox._own_file_systems
         command += ["--setenv", KEPT_IN_TMP, os.pathsep.join(in_tmp)]
     if support_dir is not None:

@@ -25,6 +25,7 @@ import shutil
 from pathlib import Path
 
 from autograder import syscalls
+from autograder.containment import allowed_paths_in_tmp
 from autograder.sandbox import (
     CLONE_NEWNET,
     CLONE_NEWNS,
@@ -73,10 +74,7 @@ def confine(support_dir: Path | None, scratch_mb: int) -> None:
     support = os.open(support_dir, os.O_PATH | os.O_DIRECTORY) if support_dir else None
     _every_mount_read_only(libc)
     # The grader's files under /tmp (its interpreter, a clone of the project) stay in sight.
-    from autograder.containment import allowed_paths
-
-    fresh_tmp(libc, f"size={scratch_mb}m,mode=0700",
-              [str(path) for path in allowed_paths() if Path("/tmp") in path.parents])
+    fresh_tmp(libc, f"size={scratch_mb}m,mode=0700", allowed_paths_in_tmp())
     if support_dir is not None:
         if Path("/tmp") in Path(support_dir).parents:
             os.makedirs(support_dir, mode=0o755)

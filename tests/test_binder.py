@@ -3,12 +3,11 @@ learner notebook, and JupyterLab there has the widgets extension."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from fresh_venv import environment_for, fresh_venv
 
 ROOT = Path(__file__).resolve().parent.parent
 LEARNER_NOTEBOOKS = sorted(p for p in (ROOT / "modules").rglob("*.ipynb")
@@ -31,11 +30,7 @@ for name in sys.argv[1:]:
 @pytest.fixture(scope="module")
 def binder_env(tmp_path_factory) -> Path:
     venv = tmp_path_factory.mktemp("binder") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    install = subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r",
-         "requirements.txt"], cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert install.returncode == 0, install.stderr[-3000:]
+    fresh_venv(venv, ["-r", "requirements.txt"], cwd=ROOT)
     return venv
 
 
@@ -50,9 +45,7 @@ def test_runtime_and_requirements_are_what_repo2docker_reads():
 
 
 def test_every_learner_notebook_runs_in_the_binder_environment(binder_env):
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("VIRTUAL_ENV", "PYTHONPATH", "LEARNER_TOOLS_DATA_DIR")}
-    env["PATH"] = f"{binder_env / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    env = environment_for(binder_env / "bin" / "python")
     result = subprocess.run([str(binder_env / "bin" / "python"), "-c", RUN,
                              *map(str, LEARNER_NOTEBOOKS)], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=900)

@@ -10,10 +10,8 @@ blank notebook.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -21,6 +19,7 @@ import pytest
 import yaml
 from adversarial.attacks import notebook_with
 from conftest import ASSIGNMENTS
+from fresh_venv import environment_for, fresh_venv
 
 from autograder.batch import grade_submissions, open_submissions
 from autograder.build import python_version
@@ -39,13 +38,10 @@ def _gradescope_scores(python: Path, source: Path, notebook: Path, place: Path) 
     (place / "submission").mkdir()
     shutil.copy(notebook, place / "submission" / notebook.name)
     (place / "results").mkdir()
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in ("PYTHONPATH", "LEARNER_TOOLS_DATA_DIR", "VIRTUAL_ENV")}
-    environment["PATH"] = f"{python.parent}{os.pathsep}{environment.get('PATH', '')}"
     done = subprocess.run(
         [str(python), "-c", "import sys; from otter.run.run_autograder import main; "
                             "main(sys.argv[1])", str(place)],
-        cwd=place, env=environment, capture_output=True, text=True, timeout=600)
+        cwd=place, env=environment_for(python), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads((place / "results" / "results.json").read_text())
     scores: dict[str, float] = {}
@@ -72,13 +68,7 @@ def test_the_zip_alone_grades_as_autograder_grade_does(built_assignments, tmp_pa
     conda_only = [item for item in dependencies if isinstance(item, str)
                   and not item.startswith(("python", "pip"))]
 
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
-    python = venv / "bin" / "python"
-    installed = subprocess.run([str(python), "-m", "pip", "install", "--quiet",
-                                "--disable-pip-version-check", *pip, *conda_only],
-                               capture_output=True, text=True, timeout=1200)
-    assert installed.returncode == 0, installed.stderr[-3000:]
+    python = fresh_venv(tmp_path / "venv", [*pip, *conda_only])
     project = subprocess.run([str(python), "-c", "import learner_tools"], capture_output=True,
                              cwd=tmp_path)
     assert project.returncode != 0, "the project must come from the zip, not be installed"
