@@ -138,7 +138,7 @@ def not_graded(path: Path) -> list[str]:
     if path.is_dir():
         names = [str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()]
     elif zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
+        with open_zip(path) as archive:
             if is_export_zip(archive):
                 return []
             names = [n for n in archive.namelist() if not n.endswith("/")]
@@ -146,6 +146,18 @@ def not_graded(path: Path) -> list[str]:
         return []
     return sorted(n for n in names if _not_junk(n) and not _is_notebook(n)
                   and not n.endswith(".zip") and not _misnamed_notebook(n))
+
+
+def open_zip(source: Path | io.BytesIO) -> zipfile.ZipFile:
+    """A zip whose file names read as their author wrote them. Zips made on Windows and by
+    some LMS leave out the flag that says names are UTF-8, and Python then reads "Zoé" as
+    "ZoÃ©" (code page 437); such names are read as UTF-8 when they are valid UTF-8."""
+    try:
+        return zipfile.ZipFile(source, metadata_encoding="utf-8")
+    except UnicodeDecodeError:  # names in a real legacy code page
+        if isinstance(source, io.BytesIO):
+            source.seek(0)
+        return zipfile.ZipFile(source)
 
 
 def _notebooks_in(archive: zipfile.ZipFile) -> list[str]:
@@ -171,7 +183,7 @@ def _read_export_zip(name: str, data: bytes, expected_assignment: str | None) ->
         return Submission(name, digest, None, f"file is larger than "
                           f"{MAX_NOTEBOOK_BYTES // 2**20} MB")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with open_zip(io.BytesIO(data)) as archive:
             notebooks = _notebooks_in(archive)
             if len(notebooks) != 1:
                 return Submission(name, digest, None, f"the zip holds {len(notebooks)} "
@@ -216,7 +228,7 @@ def _read_file(name: str, data: bytes, expected_assignment: str | None) -> Submi
     if not name.endswith(".zip"):
         return _read_submission(name, data, expected_assignment)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with open_zip(io.BytesIO(data)) as archive:
             if _is_autograder_zip(archive):
                 return None
     except zipfile.BadZipFile:
@@ -255,7 +267,7 @@ def open_submissions(path: Path, expected_assignment: str | None) -> Iterator[li
                   if p.is_file() and _misnamed_notebook(str(p.relative_to(path)))]
         yield sorted((s for s in found if s is not None), key=lambda s: s.name)
     elif zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
+        with open_zip(path) as archive:
             if is_export_zip(archive):
                 name = submission_names([path.name])[path.name]
                 yield [_read_any(name, path.read_bytes(), expected_assignment)]

@@ -238,13 +238,21 @@ def _cmd_review(args: argparse.Namespace) -> int:
     from autograder.review import write_review
 
     name = assignment_name(args.name, args.root)
-    with open_submissions(args.submissions, name) as submissions:
-        questions = _manual_questions_for(args, submissions)
-        if not questions:
-            print(f"{name} has no free-response questions.")
-            return 0
-        rows = write_review(args.out, questions,
-                            [(s, s.notebook_text) for s in submissions])
+    gradebook = _gradebook(args) if args.db_url or args.gradebook.is_file() else None
+    try:
+        recorded = gradebook.manual(name) if gradebook else {}
+        with open_submissions(args.submissions, name) as submissions:
+            questions = _manual_questions_for(args, submissions)
+            if not questions:
+                print(f"{name} has no free-response questions.")
+                return 0
+            rows = write_review(args.out, questions,
+                                [(s, s.notebook_text) for s in submissions], recorded)
+        if gradebook:  # exports then know what is still to mark, before any mark exists
+            gradebook.record_questions(name, [(q.name, q.points) for q in questions])
+    finally:
+        if gradebook:
+            gradebook.close()
     command = shlex.join(["autograder", "review-import", args.name, str(args.out),
                           *_gradebook_arguments(args)])
     print(f"wrote {rows} answers to {args.out}; fill in 'score' (and 'comment'), then run "
@@ -279,31 +287,34 @@ def _cmd_review_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _manual_points(name: str, root: Path, manual: dict) -> float:
-    """The free-response points possible: from the project's source, else (an otter zip, or
-    an assignment known only to the gradebook) from the scores recorded for it."""
+def _free_response(name: str, root: Path, gradebook, manual: dict) -> dict[str, float]:
+    """The free-response questions (name -> points possible): from the project's source, else
+    (an otter zip, or an assignment known only to the gradebook) as `review` recorded them,
+    with any question only the recorded marks name."""
     from autograder.review import manual_questions
 
     if not _is_zip(name):
         try:
-            return sum(q.points for q in manual_questions(get_assignment(name, root).source))
+            return {q.name: q.points for q in
+                    manual_questions(get_assignment(name, root).source)}
         except LookupError:
             pass
-    possible: dict[str, float] = {}
+    questions = gradebook.questions(assignment_name(name, root) if _is_zip(name) else name)
     for scores in manual.values():
         for question, (_score, points, _comment) in scores.items():
-            possible[question] = max(possible.get(question, 0.0), points)
-    return sum(possible.values())
+            questions[question] = max(questions.get(question, 0.0), points)
+    return questions
 
 
 def _recorded(args: argparse.Namespace):
-    """An assignment's name, results and free-response scores, or a clear error if there are
-    none."""
+    """An assignment's name, results, free-response scores and questions, or a clear error if
+    there are no results."""
     name = assignment_name(args.name, args.root) if _is_zip(args.name) else args.name
     gradebook = _gradebook(args)
     try:
         results = gradebook.results(name)
         manual = gradebook.manual(name)
+        questions = _free_response(args.name, args.root, gradebook, manual)
     finally:
         gradebook.close()
     if not results:
@@ -319,27 +330,75 @@ def _recorded(args: argparse.Namespace):
             "latest run's), so totals would not compare. Grade the whole class again with "
             "the current autograder zip (`autograder grade` regrades what the old tests "
             "graded), then export.")
-    return name, results, manual
+    return name, results, manual, questions
+
+
+def _say(lines: list[str], heading: str) -> None:
+    if lines:
+        print(heading, file=sys.stderr)
+        for line in lines:
+            print(f"  {line}", file=sys.stderr)
+
+
+def _class_grades(args: argparse.Namespace, kind: str | None):
+    """The class's grades, after checking that each goes to exactly one student: everything
+    that would stop an export or feedback is listed at once, before anything is written."""
+    from autograder.exports import class_grades, missing_identifiers, unmarked_report
+    from autograder.roster import load_roster, match_class
+
+    name, results, manual, questions = _recorded(args)
+    roster = load_roster(args.roster)
+    match = match_class([r.submission for r in results], roster)
+    grades = class_grades(results, match, manual, questions)
+    problems = match.problems()
+    if kind:
+        lms = {"canvas": "Canvas", "brightspace": "Brightspace", "moodle": "Moodle"}[kind]
+        problems += [f"{label}: nothing {lms}'s import can match them by (give --roster with "
+                     f"the class list {lms} exports)"
+                     for label in missing_identifiers(kind, grades)]
+    unmarked = unmarked_report(grades)
+    advice = []
+    if unmarked and args.unmarked == "refuse":
+        problems += unmarked
+        advice = ["(mark the free responses and run review-import, or give --unmarked blank "
+                  "to leave those grades out, or --unmarked partial to send what is marked "
+                  "so far)"]
+    _say(match.notices(), "Note:")
+    if problems:
+        _say(problems + advice, "Nothing was written. Fix these first:")
+        raise ValueError(f"{len(problems)} problem(s) above; nothing was written")
+    if unmarked:
+        _say(unmarked, f"Free responses not marked yet (--unmarked {args.unmarked}):")
+    possible = results[0].possible + sum(questions.values())
+    return name, roster, match, grades, possible
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from autograder.exports import export_csv
-    from autograder.roster import load_roster
+    from autograder.exports import Target, export_csv, moodle_layout, target_column
 
-    name, results, manual = _recorded(args)
-    text = export_csv(args.format, name, results, load_roster(args.roster),
-                      _manual_points(args.name, args.root, manual), manual)
+    name, roster, _match, grades, possible = _class_grades(args, args.format)
+    target = target_column(args.format, name, roster, args.column)
+    if args.format == "moodle" and moodle_layout(grades) == "worksheet":
+        target = Target("Grade", existing=True)  # the worksheet's own column
+    _say(target.notices(possible), "Note:")
+    text = export_csv(args.format, grades, target, possible, args.unmarked)
     args.out.write_text(text, encoding="utf-8")
-    print(f"wrote {len(results)} grades for {args.format} to {args.out}")
+    blank = sum(1 for g in grades if not g.complete) if args.unmarked == "blank" else 0
+    layout = f" (the {moodle_layout(grades)} layout)" if args.format == "moodle" else ""
+    column = "an existing column" if target.existing else "a new column"
+    print(f"wrote {len(grades) - blank} grades{f' and {blank} blank' if blank else ''} for "
+          f"{args.format}{layout} to {args.out}, into {column}: {target.column}")
     return 0
 
 
 def _cmd_feedback(args: argparse.Namespace) -> int:
     from autograder.exports import write_feedback
 
-    name, results, manual = _recorded(args)
-    written = write_feedback(args.out, name, results, manual)
-    print(f"wrote {len(written)} feedback files to {args.out}")
+    name, _roster, match, grades, _possible = _class_grades(args, None)
+    if args.unmarked == "blank":
+        grades = [g for g in grades if g.complete]
+    written = write_feedback(args.out, name, grades, match)
+    print(f"wrote {len(written)} feedback files to {args.out} (index.csv says whose each is)")
     return 0
 
 
@@ -351,6 +410,17 @@ def _cmd_nbgrader(args: argparse.Namespace) -> int:
         print(f"{assignment.name}: {path}")
     print(f"then, in {args.out}: nbgrader generate_assignment NAME; nbgrader autograde NAME")
     return 0
+
+
+def _add_class_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--roster", type=Path, help="the class list: the LMS's grade export "
+                        "(Canvas, Brightspace) or grading worksheet (Moodle), or a CSV with "
+                        "submission,name,username,email,student_id (default: the download's "
+                        "names say who each student is)")
+    parser.add_argument("--unmarked", choices=["refuse", "blank", "partial"], default="refuse",
+                        help="when free responses are not all marked: refuse (the default), "
+                        "leave those students' grades out (blank), or send what is marked so "
+                        "far (partial)")
 
 
 def _add_gradebook_options(parser: argparse.ArgumentParser, purpose: str = "") -> None:
@@ -424,14 +494,17 @@ def build_parser() -> argparse.ArgumentParser:
                         "zip's path")
     export.add_argument("--format", required=True, choices=["canvas", "brightspace", "moodle"])
     export.add_argument("--out", type=Path, required=True)
-    export.add_argument("--roster", type=Path, help="CSV: submission,name,username,email,"
-                        "student_id (default: the file name is the username)")
+    _add_class_options(export)
+    export.add_argument("--column", help="the LMS column (Canvas) or grade item (Brightspace, "
+                        "Moodle's gradebook) to import into (default: the class list's column "
+                        "for this assignment, else one named after it)")
     _add_gradebook_options(export)
     export.set_defaults(func=_cmd_export)
     feedback = sub.add_parser("feedback", help="one feedback file per submission")
     feedback.add_argument("name", help="the assignment's name in the gradebook, or its otter "
                           "zip's path")
     feedback.add_argument("--out", type=Path, required=True, help="folder for the files")
+    _add_class_options(feedback)
     _add_gradebook_options(feedback)
     feedback.set_defaults(func=_cmd_feedback)
     doctor = sub.add_parser("doctor", help="what this machine gives to contain submissions")
@@ -454,6 +527,12 @@ def main(argv: list[str] | None = None) -> int:
     # A terminated run unwinds like Ctrl-C, so temporary files are removed; results already
     # recorded are complete (each is one transaction), and a rerun picks up the rest.
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    return run(argv)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """The command, with its errors as a message and exit status 2 (main, without installing
+    a signal handler: for tests and for programs that call it)."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -1,40 +1,86 @@
-"""Export a gradebook to the CSV layouts that LMS grade imports accept, and write feedback.
+"""Export a class's grades to the CSV layouts LMS grade imports accept, and write feedback.
 
 Layouts, as the LMS import documentation describes them:
 
-* Canvas: ``Student, ID, SIS User ID, SIS Login ID, Section`` then one column per assignment,
-  and a ``Points Possible`` row first;
+* Canvas: ``Student, ID, SIS User ID, SIS Login ID, Section`` then the assignment's column, and
+  a ``Points Possible`` row first. Canvas matches students on ``ID`` (its own user ID, which
+  its download and grade export give) or the SIS columns, and an existing assignment on its
+  column name, ``<name> (<id>)`` as Canvas's own export writes it.
 * Brightspace (D2L): ``OrgDefinedId, Username, <item> Points Grade, End-of-Line Indicator``;
-* Moodle: ``Username, Email address, ID number, <item>, Feedback``, matched on import by the
-  column the instructor chooses.
+  the grade item is matched by name.
+* Moodle: the assignment's grading worksheet (``Identifier, Full name, Email address, Grade,
+  Maximum Grade, Feedback comments``) when the students are known by their participant
+  identifier (a Moodle download, or the worksheet as class list); otherwise the gradebook
+  import layout ``Username, Email address, ID number, <item>, Feedback``.
 
-Scores are the autograded points plus any free-response points entered through the review
-file. Feedback files tell each student which tests passed and the hints of failed public tests,
-and never include hidden test code.
+A total is the autograded points plus the free-response marks. A student with a free-response
+answer not yet marked has no total: an export refuses (listing them), or, when told, leaves
+their grade blank (``blank``: the LMS keeps it ungraded) or exports what is marked so far
+(``partial``). Feedback never includes hidden test code.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+import re
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.gradebook import SubmissionResult
-from autograder.roster import Student, student_for, student_key
+from autograder.roster import ClassMatch, Roster, Student
 
 FORMATS = ("canvas", "brightspace", "moodle")
-
-
-def _total(result: SubmissionResult, manual: dict[str, dict[str, tuple[float, float, str]]]
-           ) -> tuple[float, float]:
-    scores = manual.get(result.submission, {})
-    return (result.score + sum(s for s, _, _ in scores.values()),
-            result.possible + sum(p for _, p, _ in scores.values()))
+UNMARKED_CHOICES = ("refuse", "blank", "partial")
 
 
 def _fmt(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+@dataclass
+class Grade:
+    """One student's grade for the assignment."""
+
+    student: Student
+    result: SubmissionResult
+    manual: dict[str, tuple[float, float, str]]  # question -> (score, possible, comment)
+    unmarked: dict[str, float]  # free-response questions not marked yet -> points possible
+
+    @property
+    def score(self) -> float:
+        return self.result.score + sum(s for s, _, _ in self.manual.values())
+
+    @property
+    def possible(self) -> float:
+        return (self.result.possible + sum(p for _, p, _ in self.manual.values())
+                + sum(self.unmarked.values()))
+
+    @property
+    def complete(self) -> bool:
+        return not self.unmarked
+
+
+def class_grades(results: list[SubmissionResult], match: ClassMatch,
+                 manual: dict[str, dict[str, tuple[float, float, str]]],
+                 questions: dict[str, float]) -> list[Grade]:
+    """A grade for each submission that counts, in the order of the students' names.
+    ``questions`` are the free-response questions (name -> points possible)."""
+    grades = []
+    for result in results:
+        student = match.students.get(result.submission)
+        if student is None:
+            continue
+        marks = manual.get(result.submission, {})
+        unmarked = {q: p for q, p in questions.items() if q not in marks}
+        grades.append(Grade(student, result, marks, unmarked))
+    return sorted(grades, key=lambda g: (g.student.name.casefold(), g.result.submission))
+
+
+def unmarked_report(grades: list[Grade]) -> list[str]:
+    return [f"{g.student.label}: {', '.join(g.unmarked)} not marked yet"
+            for g in grades if not g.complete]
 
 
 class _SafeWriter:
@@ -52,54 +98,145 @@ class _SafeWriter:
 
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_CANVAS_ID = re.compile(r"^(?P<name>.*) \((?P<id>\d+)\)$")
+_BRIGHTSPACE_ITEM = re.compile(r"^(?P<item>.*) Points Grade(?: <(?P<spec>[^>]*)>)?$")
 
 
-def export_csv(kind: str, assignment: str, results: Iterable[SubmissionResult],
-               roster: dict[str, Student], manual_points: float = 0.0,
-               manual: dict | None = None) -> str:
+@dataclass(frozen=True)
+class Target:
+    """Where the grades go: the column to write, and the points the LMS has for it."""
+
+    column: str
+    lms_points: float | None = None  # as the class list records them, when it does
+    existing: bool = False  # the column is the class list's: an existing assignment
+
+    def notices(self, possible: float) -> list[str]:
+        lines = []
+        if self.lms_points is not None and abs(self.lms_points - possible) > 1e-9:
+            lines.append(f"the LMS has '{self.column}' out of {_fmt(self.lms_points)} points, "
+                         f"this assignment out of {_fmt(possible)}: change the points in the "
+                         "LMS, or the imported scores will not mean what they say")
+        return lines
+
+
+def target_column(kind: str, assignment: str, roster: Roster | None,
+                  given: str | None) -> Target:
+    """The column an import matches to the right assignment: ``--column`` if given, else the
+    class list's column for this assignment (Canvas: ``<name> (<id>)``; Brightspace:
+    ``<name> Points Grade``), else a new column named after the assignment."""
+    if kind == "moodle" and roster is not None and roster.kind == "moodle":
+        return Target("Grade", existing=True)
+    wanted = given or assignment
+    if roster is None or roster.kind != kind:
+        return Target(wanted if kind != "brightspace" else f"{wanted} Points Grade")
+    found = []
+    for column in roster.columns:
+        if kind == "canvas":
+            named = _CANVAS_ID.match(column)
+            if column == wanted or (named and named["name"].casefold() == wanted.casefold()):
+                found.append(Target(column, _number(roster.points.get(column)), True))
+        else:
+            named = _BRIGHTSPACE_ITEM.match(column)
+            if named and named["item"].casefold() == wanted.casefold():
+                points = re.search(r"MaxPoints:([\d.]+)", named["spec"] or "")
+                found.append(Target(f"{named['item']} Points Grade",
+                                    float(points[1]) if points else None, True))
+    if len(found) > 1:
+        raise ValueError(f"the class list has {len(found)} columns for {wanted!r} "
+                         f"({', '.join(t.column for t in found)}): give --column with the one "
+                         "to import into")
+    if found:
+        return found[0]
+    if given:
+        raise ValueError(f"the class list has no column {given!r}; its columns are "
+                         f"{', '.join(roster.columns)}")
+    return Target(wanted if kind != "brightspace" else f"{wanted} Points Grade")
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
+def moodle_layout(grades: list[Grade]) -> str:
+    """"worksheet" when every student has a participant identifier, else "gradebook"."""
+    return "worksheet" if grades and all(g.student.lms_id.startswith("Participant ")
+                                         for g in grades) else "gradebook"
+
+
+def missing_identifiers(kind: str, grades: list[Grade]) -> list[str]:
+    """Students the LMS could not match: no identifier of the kind its import reads."""
+    def identified(student: Student) -> bool:
+        if kind == "canvas":
+            return bool(student.lms_id or student.student_id or student.username)
+        if kind == "brightspace":
+            return bool(student.student_id or student.username)
+        return bool(student.lms_id or student.username or student.email or student.student_id)
+
+    return [g.student.label for g in grades if not identified(g.student)]
+
+
+def _shown(grade: Grade, unmarked: str) -> str:
+    """The cell for a grade: blank when it is incomplete and the instructor chose ``blank``."""
+    return "" if not grade.complete and unmarked == "blank" else _fmt(grade.score)
+
+
+def _comment(grade: Grade) -> str:
+    note = f"{_fmt(grade.score)} / {_fmt(grade.possible)}"
+    if not grade.complete:
+        note += f" so far ({', '.join(grade.unmarked)} not marked yet)"
+    if grade.result.status != "completed":
+        note += f" ({grade.result.status}: {grade.result.reason})"
+    return note
+
+
+def export_csv(kind: str, grades: list[Grade], target: Target, possible: float,
+               unmarked: str = "refuse") -> str:
     """The text of an LMS import CSV for one assignment."""
-    manual = manual or {}
-    results = sorted(results, key=lambda r: r.submission)
+    if kind not in FORMATS:
+        raise ValueError(f"unknown export format {kind!r}; choose one of {', '.join(FORMATS)}")
     out = io.StringIO()
     writer = _SafeWriter(csv.writer(out, lineterminator="\n"))
     if kind == "canvas":
-        writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment])
-        possible = results[0].possible + manual_points if results else manual_points
+        writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
+                         target.column])
         writer.writerow(["Points Possible", "", "", "", "", _fmt(possible)])
-        for result in results:
-            student = student_for(result.submission, roster)
-            writer.writerow([student.name, "", student.student_id, student.username, "",
-                             _fmt(_total(result, manual)[0])])
+        for grade in grades:
+            student = grade.student
+            writer.writerow([student.name, student.lms_id, student.student_id,
+                             student.username, "", _shown(grade, unmarked)])
     elif kind == "brightspace":
-        writer.writerow(["OrgDefinedId", "Username", f"{assignment} Points Grade",
-                         "End-of-Line Indicator"])
-        for result in results:
-            student = student_for(result.submission, roster)
-            writer.writerow([student.student_id, student.username,
-                             _fmt(_total(result, manual)[0]), "#"])
-    elif kind == "moodle":
-        writer.writerow(["Username", "Email address", "ID number", assignment, "Feedback"])
-        for result in results:
-            student = student_for(result.submission, roster)
-            total, possible = _total(result, manual)
-            note = f"{_fmt(total)} / {_fmt(possible)}"
-            if result.status != "completed":
-                note += f" ({result.status}: {result.reason})"
-            writer.writerow([student.username, student.email, student.student_id,
-                             _fmt(total), note])
+        writer.writerow(["OrgDefinedId", "Username", target.column, "End-of-Line Indicator"])
+        for grade in grades:
+            writer.writerow([grade.student.student_id, grade.student.username,
+                             _shown(grade, unmarked), "#"])
+    elif moodle_layout(grades) == "worksheet":
+        writer.writerow(["Identifier", "Full name", "Email address", "Grade", "Maximum Grade",
+                         "Feedback comments"])
+        for grade in grades:
+            writer.writerow([grade.student.lms_id, grade.student.name, grade.student.email,
+                             _shown(grade, unmarked), _fmt(possible), _comment(grade)])
     else:
-        raise ValueError(f"unknown export format {kind!r}; choose one of {', '.join(FORMATS)}")
+        writer.writerow(["Username", "Email address", "ID number", target.column, "Feedback"])
+        for grade in grades:
+            writer.writerow([grade.student.username, grade.student.email,
+                             grade.student.student_id, _shown(grade, unmarked),
+                             _comment(grade)])
     return out.getvalue()
 
 
-def feedback_text(assignment: str, result: SubmissionResult,
-                  manual: dict[str, tuple[float, float, str]] | None = None) -> str:
+def feedback_text(assignment: str, grade: Grade) -> str:
     """A plain-text report for one student: scores, passed tests and public hints only."""
-    manual = manual or {}
-    lines = [f"Assignment: {assignment}", f"Submission: {result.submission}"]
-    total = result.score + sum(s for s, _, _ in manual.values())
-    possible = result.possible + sum(p for _, p, _ in manual.values())
-    lines.append(f"Score: {_fmt(total)} / {_fmt(possible)}")
+    result = grade.result
+    lines = [f"Assignment: {assignment}", f"Student: {grade.student.name}",
+             f"Submission: {result.submission}"]
+    if grade.complete:
+        lines.append(f"Score: {_fmt(grade.score)} / {_fmt(grade.possible)}")
+    else:
+        lines.append(f"Score so far: {_fmt(grade.score)} / {_fmt(grade.possible)} "
+                     f"(not marked yet: {', '.join(grade.unmarked)})")
     if result.status != "completed" or result.reason:
         lines.append(f"Grading note ({result.status}): {result.reason}")
     lines.append("")
@@ -109,25 +246,68 @@ def feedback_text(assignment: str, result: SubmissionResult,
                      f"{question.public_total})")
         for hint in question.hints:
             lines.append(f"  hint: {hint}")
-    for name, (score, points, comment) in manual.items():
+    for name, (score, points, comment) in grade.manual.items():
         lines.append(f"{name} (marked by your instructor): {_fmt(score)} / {_fmt(points)}")
         if comment:
             lines.append(f"  comment: {comment}")
+    for name, points in grade.unmarked.items():
+        lines.append(f"{name} (marked by your instructor): not marked yet, out of "
+                     f"{_fmt(points)}")
     return "\n".join(lines) + "\n"
 
 
-def write_feedback(folder: Path, assignment: str, results: Iterable[SubmissionResult],
-                   manual: dict | None = None) -> list[Path]:
-    """One ``<submission>.txt`` per submission in ``folder``."""
+def _safe_part(text: str) -> str:
+    """A file or folder name from a download's name: no path separators, control characters
+    or leading dots, so it stays inside the feedback folder."""
+    cleaned = "".join(c for c in unicodedata.normalize("NFC", text)
+                      if unicodedata.category(c)[0] != "C")
+    cleaned = cleaned.replace("/", "_").replace("\\", "_").strip().lstrip(".")
+    return cleaned[:150] or "student"
+
+
+def feedback_paths(grades: list[Grade], match: ClassMatch, assignment: str) -> dict[str, Path]:
+    """submission -> the feedback file's path in the feedback folder, named after what the
+    LMS named the student (Moodle: a folder as its download has, so a zip of the folder can
+    be uploaded as feedback files). Two students whose files would share a name, in any
+    letter case, are refused: one student's feedback never replaces another's."""
+    paths: dict[str, Path] = {}
+    taken: dict[str, str] = {}
+    for grade in grades:
+        origin = match.origins[grade.result.submission]
+        if origin.lms == "moodle":
+            path = Path(_safe_part(origin.folder)) / f"{_safe_part(assignment)}-feedback.txt"
+        else:
+            path = Path(f"{_safe_part(origin.folder)}.txt")
+        key = str(path).casefold()
+        if key in taken:
+            raise ValueError(f"the feedback for {grade.result.submission} and for {taken[key]} "
+                             f"would both be written to {path}: nothing was written; rename "
+                             "one of the submissions")
+        taken[key] = grade.result.submission
+        paths[grade.result.submission] = path
+    return paths
+
+
+def write_feedback(folder: Path, assignment: str, grades: list[Grade],
+                   match: ClassMatch) -> list[Path]:
+    """One feedback file per student in ``folder``, and ``index.csv`` saying whose each is.
+    Every name is checked before any file is written."""
+    paths = feedback_paths(grades, match, assignment)
+    if "index.csv" in {str(p).casefold() for p in paths.values()}:
+        raise ValueError("a student's feedback would be named index.csv: rename the submission")
     folder.mkdir(parents=True, exist_ok=True)
-    written, used = [], set()
-    for result in sorted(results, key=lambda r: r.submission):
-        stem = student_key(result.submission)
-        if stem in used:  # two submissions from one folder: name the file after the path
-            stem = result.submission.replace("/", "__").removesuffix(".ipynb")
-        used.add(stem)
-        path = folder / (stem + ".txt")
-        path.write_text(feedback_text(assignment, result, (manual or {}).get(result.submission)),
-                        encoding="utf-8")
+    written = []
+    for grade in grades:
+        path = folder / paths[grade.result.submission]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(feedback_text(assignment, grade), encoding="utf-8")
         written.append(path)
+    with (folder / "index.csv").open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = _SafeWriter(csv.writer(handle))
+        writer.writerow(["student", "username", "student_id", "lms_id", "submission",
+                         "feedback"])
+        for grade in grades:
+            s = grade.student
+            writer.writerow([s.name, s.username, s.student_id, s.lms_id,
+                             grade.result.submission, str(paths[grade.result.submission])])
     return written

@@ -81,6 +81,18 @@ manual_table = Table(
     UniqueConstraint("assignment", "submission", "question", name="one_manual_score"),
 )
 
+# The free-response questions of an assignment, as `autograder review` found them: an otter zip
+# does not record them, and exports must know what is still to mark before any mark exists.
+questions_table = Table(
+    "manual_questions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assignment", String(200), nullable=False),
+    Column("question", String(200), nullable=False),
+    Column("possible", Float, nullable=False),
+    Column("position", Integer, nullable=False),
+    UniqueConstraint("assignment", "question", name="one_entry_per_question"),
+)
+
 EXPECTED_COLUMNS = {table.name: {column.name for column in table.columns}
                     for table in metadata.sorted_tables}
 
@@ -263,6 +275,26 @@ class Gradebook:
                 scores.setdefault(row.submission, {})[row.question] = (
                     row.score, row.possible, row.comment)
             return scores
+
+    def record_questions(self, assignment: str, questions: list[tuple[str, float]]) -> None:
+        """The free-response questions (name, points possible), in order, replacing any
+        recorded before."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(questions_table).where(
+                questions_table.c.assignment == assignment))
+            if questions:
+                connection.execute(questions_table.insert(), [
+                    {"assignment": assignment, "question": name, "possible": possible,
+                     "position": position}
+                    for position, (name, possible) in enumerate(questions)])
+
+    def questions(self, assignment: str) -> dict[str, float]:
+        """The free-response questions recorded for an assignment -> points possible."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(questions_table).where(
+                questions_table.c.assignment == assignment).order_by(
+                questions_table.c.position))
+            return {row.question: row.possible for row in rows}
 
     def files(self) -> list[Path]:
         """The database's files on this machine (a SQLite file and its journals), if any."""

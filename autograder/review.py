@@ -5,11 +5,15 @@ review file is a CSV with one row per submission and question: the student's ans
 wrote it, the points possible, and empty ``score`` and ``comment`` columns for the instructor.
 The rubric is printed under each question in the assignment. Importing checks every row before
 recording any, so a typo cannot leave half a class's scores in the gradebook.
+
+Marks are never lost: the review file is written with the marks the gradebook already holds,
+and is never written over a file holding marks the gradebook does not have yet. It is read
+as Excel saves it (UTF-8 with or without a byte-order mark, Windows-1252, commas or
+semicolons) and written as UTF-8 with a byte-order mark, which Excel opens with accents intact.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +22,7 @@ import yaml
 
 from autograder.batch import Submission
 from autograder.gradebook import Gradebook
+from autograder.tables import read_table, write_for_spreadsheets
 
 REVIEW_COLUMNS = ["submission", "question", "points_possible", "answer", "score", "comment"]
 BEGIN, END = "<!-- BEGIN QUESTION -->", "<!-- END QUESTION -->"
@@ -57,18 +62,18 @@ def count_answers(notebook_text: str) -> int:
 def questions_in_review(path: Path) -> list[ManualQuestion]:
     """The questions of a review file (for an otter zip, which does not record them): each
     with the points possible written beside it, which must agree from row to row."""
+    table = read_table(path)
     questions: dict[str, float] = {}
-    with Path(path).open(newline="", encoding="utf-8-sig") as handle:
-        for line, row in enumerate(csv.DictReader(handle), start=2):
-            name = (row.get("question") or "").strip()
-            try:
-                points = float(row.get("points_possible") or "")
-            except ValueError:
-                raise ValueError(f"{path}, line {line}: points_possible is not a number") \
-                    from None
-            if questions.setdefault(name, points) != points:
-                raise ValueError(f"{path}, line {line}: {name} is worth {questions[name]:g} "
-                                 f"points on an earlier row and {points:g} here")
+    for line, row in table.rows:
+        name = row.get("question", "")
+        try:
+            points = table.number(row.get("points_possible") or "")
+        except ValueError:
+            raise ValueError(f"{path}, line {line}: points_possible is not a number") \
+                from None
+        if questions.setdefault(name, points) != points:
+            raise ValueError(f"{path}, line {line}: {name} is worth {questions[name]:g} "
+                             f"points on an earlier row and {points:g} here")
     return [ManualQuestion(name, points) for name, points in questions.items()]
 
 
@@ -92,21 +97,53 @@ def answers_in(notebook_text: str, count: int) -> list[str]:
     return answers[:count]
 
 
+Marks = dict[str, dict[str, tuple[float, float, str]]]  # submission -> question -> mark
+
+
+def unrecorded_marks(path: Path, recorded: Marks) -> list[str]:
+    """The marks in an existing review file that the gradebook does not hold (each as "line N:
+    submission, question"), which writing the file again would lose."""
+    if not Path(path).exists():
+        return []
+    table = read_table(path)
+    lost = []
+    for line, row in table.rows:
+        score, comment = row.get("score", ""), row.get("comment", "")
+        if not score and not comment:
+            continue
+        mark = recorded.get(row.get("submission", ""), {}).get(row.get("question", ""))
+        try:
+            same = mark is not None and mark[0] == table.number(score) and mark[2] == comment
+        except ValueError:
+            same = False
+        if not same:
+            lost.append(f"line {line}: {row.get('submission', '')}, {row.get('question', '')}")
+    return lost
+
+
 def write_review(path: Path, questions: list[ManualQuestion],
-                 submissions: list[tuple[Submission, str]]) -> int:
-    """Write the review CSV; returns the number of rows. ``submissions`` pairs each submission
-    with its notebook's text."""
-    rows = 0
-    with Path(path).open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(REVIEW_COLUMNS)
-        for submission, text in submissions:
-            for question, answer in zip(questions, answers_in(text, len(questions)),
-                                        strict=True):
-                writer.writerow([submission.name, question.name, f"{question.points:g}",
-                                 answer or "(no answer)", "", ""])
-                rows += 1
-    return rows
+                 submissions: list[tuple[Submission, str]], recorded: Marks | None = None
+                 ) -> int:
+    """Write the review CSV, with the marks already recorded filled in; returns the number of
+    rows. ``submissions`` pairs each submission with its notebook's text. Refuses to replace
+    a file holding marks the gradebook does not."""
+    recorded = recorded or {}
+    lost = unrecorded_marks(path, recorded)
+    if lost:
+        shown = "; ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
+        raise ValueError(f"{path} holds {len(lost)} mark(s) that are not in the gradebook yet "
+                         f"({shown}): nothing was overwritten. Import them with "
+                         "`autograder review-import`, or write to another file with --out.")
+    rows = []
+    for submission, text in submissions:
+        for question, answer in zip(questions, answers_in(text, len(questions)), strict=True):
+            score, _possible, comment = recorded.get(submission.name, {}).get(
+                question.name, (None, 0.0, ""))
+            rows.append([submission.name, question.name, f"{question.points:g}",
+                         answer or "(no answer)", "" if score is None else f"{score:g}",
+                         comment])
+    write_for_spreadsheets(path, REVIEW_COLUMNS, rows)
+    return len(rows)
 
 
 def import_review(path: Path, questions: list[ManualQuestion], gradebook: Gradebook,
@@ -114,37 +151,43 @@ def import_review(path: Path, questions: list[ManualQuestion], gradebook: Gradeb
     """Check every scored row, then record them all; returns how many were recorded."""
     possible = {q.name: q.points for q in questions}
     known = set(gradebook.recorded(assignment))
-    scores, problems = [], []
-    with Path(path).open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"submission", "question", "score"} - set(reader.fieldnames or [])
-        if missing:
-            raise ValueError(f"{path}: missing columns {sorted(missing)}")
-        for line, row in enumerate(reader, start=2):
-            raw = (row.get("score") or "").strip()
-            if not raw:
-                continue  # not marked yet
-            submission, question = row["submission"].strip(), row["question"].strip()
-            if question not in possible:
-                problems.append(f"line {line}: no free-response question {question!r}")
-                continue
-            if submission not in known:
-                problems.append(f"line {line}: {submission!r} is not in the gradebook; grade "
-                                "the submissions first")
-                continue
-            try:
-                score = float(raw)
-            except ValueError:
-                problems.append(f"line {line}: score {raw!r} is not a number")
-                continue
-            if not 0 <= score <= possible[question]:
-                problems.append(f"line {line}: score {score:g} is outside 0 to "
-                                f"{possible[question]:g} for {question}")
-                continue
-            scores.append((submission, question, score, possible[question],
-                           (row.get("comment") or "").strip()))
+    table = read_table(path)
+    missing = {"submission", "question", "score"} - set(table.columns)
+    if missing:
+        raise ValueError(f"{path}: missing columns {sorted(missing)} (its columns are "
+                         f"{', '.join(table.columns) or 'none'}; is it the review file?)")
+    scores, problems, seen = [], [], {}
+    for line, row in table.rows:
+        submission, question = row.get("submission", ""), row.get("question", "")
+        if (submission, question) in seen:
+            problems.append(f"lines {seen[submission, question]} and {line} both hold "
+                            f"{submission}, {question}: keep one row per answer")
+            continue
+        seen[submission, question] = line
+        raw = row.get("score", "")
+        if not raw:
+            continue  # not marked yet
+        if question not in possible:
+            problems.append(f"line {line}: no free-response question {question!r}")
+            continue
+        if submission not in known:
+            problems.append(f"line {line}: {submission!r} is not in the gradebook; grade "
+                            "the submissions first")
+            continue
+        try:
+            score = table.number(raw)
+        except ValueError:
+            problems.append(f"line {line}: score {raw!r} is not a number")
+            continue
+        if not 0 <= score <= possible[question]:
+            problems.append(f"line {line}: score {score:g} is outside 0 to "
+                            f"{possible[question]:g} for {question}")
+            continue
+        scores.append((submission, question, score, possible[question],
+                       row.get("comment", "")))
     if problems:
         raise ValueError(f"{path}: nothing was imported; fix these rows:\n  "
                          + "\n  ".join(problems))
+    gradebook.record_questions(assignment, [(q.name, q.points) for q in questions])
     gradebook.record_manual(assignment, scores)
     return len(scores)

@@ -11,10 +11,10 @@ from conftest import ASSIGNMENTS
 from test_assignments import _source_secrets
 
 from autograder.batch import grade_submissions, open_submissions
-from autograder.exports import export_csv, write_feedback
+from autograder.exports import Target, class_grades, export_csv, write_feedback
 from autograder.gradebook import Gradebook, database_url
 from autograder.review import answers_in, import_review, manual_questions, write_review
-from autograder.roster import load_roster
+from autograder.roster import load_roster, match_class
 from autograder.scoring import AutograderTests
 
 ASSIGNMENT = ASSIGNMENTS[0]
@@ -57,8 +57,14 @@ def graded(built_assignments, tmp_path_factory):
     gradebook.close()
 
 
+def _grades(results, manual, roster=None):
+    match = match_class([r.submission for r in results], roster)
+    return class_grades(results, match, manual, {BRIEFING.name: BRIEFING.points}), match
+
+
 def _rows(text: str) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(text)))
+    """The rows of a CSV file's text; a review file starts with a byte-order mark, for Excel."""
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 def test_review_file_holds_each_answer_and_no_solution(graded):
@@ -113,25 +119,27 @@ def test_review_scores_flow_into_exports_and_feedback(graded, tmp_path):
     full = graded["autograded"] + 4  # alice: every autograded point and 4 of 4 for the note
     carol = graded["autograded"] + 1  # carol: every autograded point and 1 for the note
 
-    canvas = export_csv("canvas", ASSIGNMENT.name, results, {}, 4.0, manual)
+    grades, match = _grades(results, manual)
+    possible = graded["autograded"] + BRIEFING.points
+    canvas = export_csv("canvas", grades, Target(ASSIGNMENT.name), possible)
     rows = _rows(canvas)
     assert list(rows[0])[:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
     assert rows[0]["Student"] == "Points Possible" and rows[0][ASSIGNMENT.name] == f"{full:g}"
     by_login = {r["SIS Login ID"]: r[ASSIGNMENT.name] for r in rows[1:]}
     assert by_login == {"alice": f"{full:g}", "bob": "0", "carol": f"{carol:g}"}
 
-    brightspace = _rows(export_csv("brightspace", ASSIGNMENT.name, results, {}, 4.0, manual))
-    assert list(brightspace[0]) == ["OrgDefinedId", "Username",
-                                    f"{ASSIGNMENT.name} Points Grade", "End-of-Line Indicator"]
-    assert {r["Username"]: float(r[f"{ASSIGNMENT.name} Points Grade"]) for r in brightspace} \
+    item = f"{ASSIGNMENT.name} Points Grade"
+    brightspace = _rows(export_csv("brightspace", grades, Target(item), possible))
+    assert list(brightspace[0]) == ["OrgDefinedId", "Username", item, "End-of-Line Indicator"]
+    assert {r["Username"]: float(r[item]) for r in brightspace} \
         == {"alice": full, "bob": 0, "carol": carol}
     assert all(r["End-of-Line Indicator"] == "#" for r in brightspace)
 
-    moodle = _rows(export_csv("moodle", ASSIGNMENT.name, results, {}, 4.0, manual))
+    moodle = _rows(export_csv("moodle", grades, Target(ASSIGNMENT.name), possible))
     assert {r["Username"]: float(r[ASSIGNMENT.name]) for r in moodle}["carol"] == carol
     assert moodle[0]["Feedback"].startswith(f"{full:g} / {full:g}")
 
-    written = write_feedback(tmp_path / "feedback", ASSIGNMENT.name, results, manual)
+    written = write_feedback(tmp_path / "feedback", ASSIGNMENT.name, grades, match)
     texts = {p.stem: p.read_text() for p in written}
     assert f"Score: {full:g} / {full:g}" in texts["alice"]
     assert "comment: Give figures and a limitation." in texts["carol"]
@@ -150,17 +158,20 @@ def test_roster_maps_submissions_to_lms_identifiers(graded, tmp_path):
                            "alice.ipynb,Alice Martin,amartin,alice@example.ca,1001\n")
     roster = load_roster(roster_path)
     results = graded["gradebook"].results(ASSIGNMENT.name)
-    rows = _rows(export_csv("canvas", ASSIGNMENT.name, results, roster))
+    grades, match = _grades(results, {}, roster)
+    assert sorted(match.unmatched) == ["bob.ipynb", "carol.ipynb"]  # not on this class list
+    rows = _rows(export_csv("canvas", grades, Target(ASSIGNMENT.name), 10.0, "partial"))
     alice = next(r for r in rows if r["Student"] == "Alice Martin")
     assert (alice["SIS User ID"], alice["SIS Login ID"]) == ("1001", "amartin")
-    brightspace = _rows(export_csv("brightspace", ASSIGNMENT.name, results, roster))
+    brightspace = _rows(export_csv("brightspace", grades, Target("x Points Grade"), 10.0,
+                                   "partial"))
     assert brightspace[0]["OrgDefinedId"] == "1001"
 
 
 def test_roster_without_submission_column_is_refused(tmp_path):
     path = tmp_path / "roster.csv"
     path.write_text("name,email\nA,a@example.ca\n")
-    with pytest.raises(ValueError, match="needs a 'submission' column"):
+    with pytest.raises(ValueError, match="the 'submission' column is required"):
         load_roster(path)
 
 
@@ -178,11 +189,13 @@ def test_command_line_review_export_and_feedback(graded, tmp_path):
                  str(tmp_path / "r.csv"))
     assert review.returncode == 0, review.stderr
     assert len(_rows((tmp_path / "r.csv").read_text())) == 3
-    export = run("export", ASSIGNMENT.name, "--format", "brightspace", "--gradebook", database,
+    export = run("export", ASSIGNMENT.name, "--format", "brightspace", "--unmarked", "partial",
+                 "--gradebook", database,
                  "--out", str(tmp_path / "d2l.csv"))
     assert export.returncode == 0, export.stderr
     assert "Points Grade" in (tmp_path / "d2l.csv").read_text()
-    feedback = run("feedback", ASSIGNMENT.name, "--gradebook", database, "--out",
+    feedback = run("feedback", ASSIGNMENT.name, "--unmarked", "partial", "--gradebook", database,
+                   "--out",
                    str(tmp_path / "fb"))
     assert feedback.returncode == 0 and len(list((tmp_path / "fb").glob("*.txt"))) == 3
     missing = run("export", "no-such-assignment", "--format", "moodle", "--gradebook", database,
@@ -245,7 +258,8 @@ def test_a_name_or_reason_that_looks_like_a_formula_stays_text(kind):
 
     hostile = SubmissionResult('=HYPERLINK("https://example.org","x").ipynb', "0" * 64, "error",
                                "@SUM(1+1)", 1.0, 2.0, 0.0, 0.0, [], "")
-    rows = list(csv.reader(io.StringIO(export_csv(kind, "hw", [hostile], {}))))
+    grades, _ = _grades([hostile], {})
+    rows = list(csv.reader(io.StringIO(export_csv(kind, grades, Target("hw"), 2.0, "partial"))))
     cells = [cell for row in rows for cell in row]
     assert not [c for c in cells if c and c[0] in "=+-@"], cells
     assert any(c.startswith("'=HYPERLINK") for c in cells)

@@ -1,0 +1,74 @@
+"""Read the CSV files instructors edit in spreadsheets, and write files spreadsheets read well.
+
+Excel saves "CSV UTF-8" with a byte-order mark, plain "CSV" in the Windows code page
+(Windows-1252 in Canada) and, where the decimal separator is a comma (French-language
+settings), with semicolons between fields. All of these are read as the same table. Files
+for people to open are written as UTF-8 with a byte-order mark, so Excel shows "é" as "é".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+DELIMITERS = (",", ";", "\t")
+
+
+@dataclass
+class Table:
+    path: Path
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]]  # (line number in the file, row)
+    delimiter: str
+    encoding: str
+
+    def number(self, text: str) -> float:
+        """A number as a spreadsheet wrote it: ``3.5``, or ``3,5`` in a semicolon file."""
+        cleaned = text.strip()
+        if self.delimiter != "," and "," in cleaned and "." not in cleaned:
+            cleaned = cleaned.replace(",", ".")
+        return float(cleaned)
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "windows-1252"
+
+
+def _delimiter(header: str) -> str:
+    """The separator that splits the header line into the most columns (a comma on a tie)."""
+    counts = {d: len(next(csv.reader([header], delimiter=d), [])) for d in DELIMITERS}
+    return max(DELIMITERS, key=lambda d: (counts[d], d == ","))
+
+
+def read_table(path: Path) -> Table:
+    """Every row of a CSV file with its line number, whatever Excel saved it as. Column names
+    are stripped of spaces; so are cells."""
+    path = Path(path)
+    text, encoding = _decode(path.read_bytes())
+    header = text.splitlines()[0] if text.strip() else ""
+    delimiter = _delimiter(header)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    columns: list[str] = []
+    rows: list[tuple[int, dict[str, str]]] = []
+    read_so_far = 0
+    for values in reader:
+        line, read_so_far = read_so_far + 1, reader.line_num  # a quoted cell may span lines
+        if not columns:
+            columns = [c.strip() for c in values]
+        elif any(v.strip() for v in values):
+            rows.append((line, {c: (values[i].strip() if i < len(values) else "")
+                                for i, c in enumerate(columns)}))
+    return Table(path, columns, rows, delimiter, encoding)
+
+
+def write_for_spreadsheets(path: Path, columns: list[str], rows: list[list]) -> None:
+    """A CSV file that Excel opens with its accents intact (UTF-8 with a byte-order mark)."""
+    with Path(path).open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        writer.writerows(rows)
