@@ -13,8 +13,17 @@
     autograder review-import NAME review.csv [--gradebook FILE | --db-url URL]
                                          record the free-response scores entered there
     autograder export NAME --format canvas|brightspace|moodle --out FILE [--roster CSV]
-    autograder feedback NAME --out FOLDER
+                                         [--unmarked refuse|blank|partial] [--column NAME]
+    autograder feedback NAME --out FOLDER [--roster CSV]
                                          one report per student: scores, passed tests, hints
+    autograder adjust NAME WHO --points P --reason WHY
+    autograder extend NAME WHO --until WHEN --reason WHY
+    autograder late-policy NAME --due WHEN --percent P [--once]
+    autograder history NAME [WHO]        every change after grading: who, what, when, why
+    autograder report NAME [--roster CSV] [--questions FILE]
+                                         where the class stands; each question's scores
+    autograder similarity NAME SUBMISSIONS
+                                         answers (nearly) the same across the class
     autograder nbgrader [NAME ...] --out COURSE
                                          export assignments as an nbgrader course
 """
@@ -23,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -34,6 +42,18 @@ from autograder.build import (
     build_assignment,
     publish_student_notebook,
     student_notebook_is_current,
+)
+from autograder.class_commands import (
+    cmd_adjust,
+    cmd_export,
+    cmd_extend,
+    cmd_feedback,
+    cmd_history,
+    cmd_late_policy,
+    cmd_report,
+    cmd_review,
+    cmd_review_import,
+    cmd_similarity,
 )
 from autograder.containment import ContainmentUnavailable
 from autograder.gradebook import GradebookTampered
@@ -112,6 +132,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
                 if not submissions:
                     raise LookupError(f"{args.submissions} holds no notebook (.ipynb) and no "
                                       "otter submission zip to grade")
+                if args.only:  # one student's regrade, without regrading the class
+                    submissions = _only(submissions, args.only)
                 progress = Progress("[progress.description]{task.description}", BarColumn(),
                                     MofNCompleteColumn(), TimeElapsedColumn(), console=err,
                                     disable=args.quiet)
@@ -128,7 +150,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
                         tests, submissions, gradebook, assignment, workers=args.workers,
                         limits=Limits(args.timeout, args.memory_mb,
                                       cell_timeout_s=min(args.cell_timeout, args.timeout)),
-                        regrade=args.regrade,
+                        regrade=args.regrade or bool(args.only),
                         on_result=on_result, unsafe=args.unsafe)
         finally:
             tests.close()
@@ -150,6 +172,16 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _only(submissions: list, wanted: list[str]) -> list:
+    """The submissions named by ``--only`` (a path, or a student's name as the download has it)."""
+    from autograder.adjustments import find_submission
+    from autograder.roster import match_class
+
+    match = match_class([s.name for s in submissions], None)
+    chosen = {find_submission(who, match) for who in wanted}
+    return [s for s in submissions if s.name in chosen]
+
+
 def _cmd_doctor(args: argparse.Namespace) -> int:
     from autograder.containment import diagnose
 
@@ -161,255 +193,50 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     return 0 if diagnosis.contained else 1
 
 
-def _gradebook(args: argparse.Namespace):
-    from autograder.gradebook import Gradebook, database_url
-
-    return Gradebook(args.db_url or database_url(args.gradebook))
-
-
-def _is_zip(name: str) -> bool:
-    return name.endswith(".zip")
-
-
-def assignment_name(name: str, root: Path) -> str:
-    """The gradebook name of a project assignment, or of any otter autograder zip: its
-    configuration's ``name``, else the zip's file name without otter's suffix and timestamp
-    (as ``autograder grade`` records it)."""
-    if not _is_zip(name):
-        return get_assignment(name, root).name
-    import json
-    import zipfile
-
-    from autograder.batch import zip_stem_name
-
-    path = Path(name)
-    if not path.is_file():
-        raise LookupError(f"No autograder zip at {path}: check the path.")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            config = json.loads(archive.read("otter_config.json")) \
-                if "otter_config.json" in archive.namelist() else {}
-    except (zipfile.BadZipFile, ValueError) as error:
-        raise ValueError(f"{path} is not an otter autograder zip ({error})") from None
-    return str(config.get("assignment_name") or zip_stem_name(path))
-
-
-def _questions_given(specs: list[str]):
-    """``--question q8=4`` options as manual questions, in the order given."""
-    from autograder.review import ManualQuestion
-
-    questions = []
-    for spec in specs:
-        name, _, points = spec.partition("=")
-        try:
-            questions.append(ManualQuestion(name.strip(), float(points)))
-        except ValueError:
-            raise ValueError(f"--question {spec!r}: write NAME=POINTS, such as q8=4") from None
-        if not name.strip():
-            raise ValueError(f"--question {spec!r}: the question needs a name")
-    return questions
-
-
-def _manual_questions_for(args: argparse.Namespace, submissions) -> list:
-    """The free-response questions: from the project's source, or, for an otter zip (which
-    does not record them), from ``--question`` options checked against the notebooks."""
-    from autograder.review import count_answers, manual_questions
-
-    if not _is_zip(args.name):
-        if args.question:
-            raise ValueError("--question is for an otter zip; a project assignment's "
-                             "free-response questions come from its source notebook")
-        return manual_questions(get_assignment(args.name, args.root).source)
-    questions = _questions_given(args.question)
-    found = max((count_answers(s.notebook_text) for s in submissions), default=0)
-    if found and not questions:
-        raise ValueError(f"the notebooks hold {found} free-response question(s), but an otter "
-                         "zip does not say what they are called or are worth: give "
-                         "--question NAME=POINTS for each, in the order they appear")
-    if questions and len(questions) != found:
-        raise ValueError(f"{len(questions)} --question option(s) given, but the notebooks "
-                         f"hold {found} free-response question(s) (between otter's "
-                         "'<!-- BEGIN QUESTION -->' and '<!-- END QUESTION -->' markers)")
-    return questions
-
-
-def _cmd_review(args: argparse.Namespace) -> int:
-    from autograder.batch import open_submissions
-    from autograder.review import write_review
-
-    name = assignment_name(args.name, args.root)
-    gradebook = _gradebook(args) if args.db_url or args.gradebook.is_file() else None
-    try:
-        recorded = gradebook.manual(name) if gradebook else {}
-        with open_submissions(args.submissions, name) as submissions:
-            questions = _manual_questions_for(args, submissions)
-            if not questions:
-                print(f"{name} has no free-response questions.")
-                return 0
-            rows = write_review(args.out, questions,
-                                [(s, s.notebook_text) for s in submissions], recorded)
-        if gradebook:  # exports then know what is still to mark, before any mark exists
-            gradebook.record_questions(name, [(q.name, q.points) for q in questions])
-    finally:
-        if gradebook:
-            gradebook.close()
-    command = shlex.join(["autograder", "review-import", args.name, str(args.out),
-                          *_gradebook_arguments(args)])
-    print(f"wrote {rows} answers to {args.out}; fill in 'score' (and 'comment'), then run "
-          f"`{command}`")
-    if not args.db_url and not args.gradebook.is_file():
-        print(f"note: there is no gradebook at {args.gradebook.resolve()} yet. Give review the "
-              "--gradebook (or --db-url) that `autograder grade` used, or grade the submissions "
-              "into this one before importing the scores.", file=sys.stderr)
-    return 0
-
-
-def _gradebook_arguments(args: argparse.Namespace) -> list[str]:
-    """The gradebook option this command was given (or its default), to repeat in a printed
-    follow-up command: without it, the follow-up would open ``gradebook.db`` wherever it runs."""
-    if args.db_url:
-        return ["--db-url", args.db_url]
-    return ["--gradebook", str(args.gradebook)]
-
-
-def _cmd_review_import(args: argparse.Namespace) -> int:
-    from autograder.review import import_review, manual_questions, questions_in_review
-
-    name = assignment_name(args.name, args.root)
-    questions = (questions_in_review(args.review) if _is_zip(args.name)
-                 else manual_questions(get_assignment(args.name, args.root).source))
-    gradebook = _gradebook(args)
-    try:
-        count = import_review(args.review, questions, gradebook, name)
-    finally:
-        gradebook.close()
-    print(f"recorded {count} free-response scores for {name}")
-    return 0
-
-
-def _free_response(name: str, root: Path, gradebook, manual: dict) -> dict[str, float]:
-    """The free-response questions (name -> points possible): from the project's source, else
-    (an otter zip, or an assignment known only to the gradebook) as `review` recorded them,
-    with any question only the recorded marks name."""
-    from autograder.review import manual_questions
-
-    if not _is_zip(name):
-        try:
-            return {q.name: q.points for q in
-                    manual_questions(get_assignment(name, root).source)}
-        except LookupError:
-            pass
-    questions = gradebook.questions(assignment_name(name, root) if _is_zip(name) else name)
-    for scores in manual.values():
-        for question, (_score, points, _comment) in scores.items():
-            questions[question] = max(questions.get(question, 0.0), points)
-    return questions
-
-
-def _recorded(args: argparse.Namespace):
-    """An assignment's name, results, free-response scores and questions, or a clear error if
-    there are no results."""
-    name = assignment_name(args.name, args.root) if _is_zip(args.name) else args.name
-    gradebook = _gradebook(args)
-    try:
-        results = gradebook.results(name)
-        manual = gradebook.manual(name)
-        questions = _free_response(args.name, args.root, gradebook, manual)
-    finally:
-        gradebook.close()
-    if not results:
-        raise LookupError(f"the gradebook has no results for {name!r}: grade the submissions "
-                          "first, with the same --gradebook or --db-url")
-    versions = {r.tests_sha256 for r in results}
-    if len(versions) > 1:
-        latest = max(results, key=lambda r: r.graded_at).tests_sha256
-        older = sorted(r.submission for r in results if r.tests_sha256 != latest)
-        raise LookupError(
-            f"{name!r} was graded with different versions of the tests ({len(older)} of "
-            f"{len(results)} results, such as {older[0]!r}, come from other tests than the "
-            "latest run's), so totals would not compare. Grade the whole class again with "
-            "the current autograder zip (`autograder grade` regrades what the old tests "
-            "graded), then export.")
-    return name, results, manual, questions
-
-
-def _say(lines: list[str], heading: str) -> None:
-    if lines:
-        print(heading, file=sys.stderr)
-        for line in lines:
-            print(f"  {line}", file=sys.stderr)
-
-
-def _class_grades(args: argparse.Namespace, kind: str | None):
-    """The class's grades, after checking that each goes to exactly one student: everything
-    that would stop an export or feedback is listed at once, before anything is written."""
-    from autograder.exports import class_grades, missing_identifiers, unmarked_report
-    from autograder.roster import load_roster, match_class
-
-    name, results, manual, questions = _recorded(args)
-    roster = load_roster(args.roster)
-    match = match_class([r.submission for r in results], roster)
-    grades = class_grades(results, match, manual, questions)
-    problems = match.problems()
-    if kind:
-        lms = {"canvas": "Canvas", "brightspace": "Brightspace", "moodle": "Moodle"}[kind]
-        problems += [f"{label}: nothing {lms}'s import can match them by (give --roster with "
-                     f"the class list {lms} exports)"
-                     for label in missing_identifiers(kind, grades)]
-    unmarked = unmarked_report(grades)
-    advice = []
-    if unmarked and args.unmarked == "refuse":
-        problems += unmarked
-        advice = ["(mark the free responses and run review-import, or give --unmarked blank "
-                  "to leave those grades out, or --unmarked partial to send what is marked "
-                  "so far)"]
-    _say(match.notices(), "Note:")
-    if problems:
-        _say(problems + advice, "Nothing was written. Fix these first:")
-        raise ValueError(f"{len(problems)} problem(s) above; nothing was written")
-    if unmarked:
-        _say(unmarked, f"Free responses not marked yet (--unmarked {args.unmarked}):")
-    possible = results[0].possible + sum(questions.values())
-    return name, roster, match, grades, possible
-
-
-def _cmd_export(args: argparse.Namespace) -> int:
-    from autograder.exports import Target, export_csv, moodle_layout, target_column
-
-    name, roster, _match, grades, possible = _class_grades(args, args.format)
-    target = target_column(args.format, name, roster, args.column)
-    if args.format == "moodle" and moodle_layout(grades) == "worksheet":
-        target = Target("Grade", existing=True)  # the worksheet's own column
-    _say(target.notices(possible), "Note:")
-    text = export_csv(args.format, grades, target, possible, args.unmarked)
-    args.out.write_text(text, encoding="utf-8")
-    blank = sum(1 for g in grades if not g.complete) if args.unmarked == "blank" else 0
-    layout = f" (the {moodle_layout(grades)} layout)" if args.format == "moodle" else ""
-    column = "an existing column" if target.existing else "a new column"
-    print(f"wrote {len(grades) - blank} grades{f' and {blank} blank' if blank else ''} for "
-          f"{args.format}{layout} to {args.out}, into {column}: {target.column}")
-    return 0
-
-
-def _cmd_feedback(args: argparse.Namespace) -> int:
-    from autograder.exports import write_feedback
-
-    name, _roster, match, grades, _possible = _class_grades(args, None)
-    if args.unmarked == "blank":
-        grades = [g for g in grades if g.complete]
-    written = write_feedback(args.out, name, grades, match)
-    print(f"wrote {len(written)} feedback files to {args.out} (index.csv says whose each is)")
-    return 0
-
-
 def _cmd_nbgrader(args: argparse.Namespace) -> int:
     from autograder.nbgrader_export import export_course
 
     for assignment in _selected(args.names, args.root):
-        path = export_course(assignment.source, args.out, args.course)
-        print(f"{assignment.name}: {path}")
-    print(f"then, in {args.out}: nbgrader generate_assignment NAME; nbgrader autograde NAME")
+        path = export_course(assignment.source, args.out, args.course, args.root)
+        print(f"{assignment.name}: {path} (with learner_tools/ and datasets/ beside it)")
+    print(f"then, in {args.out}: nbgrader generate_assignment NAME; when the notebooks are in: "
+          "autograder nbgrader-collect NAME SUBMISSIONS --course "
+          f"{args.out} (for the book's Otter notebooks); nbgrader autograde NAME")
     return 0
+
+
+def _cmd_nbgrader_collect(args: argparse.Namespace) -> int:
+    """Submissions (an LMS download, or any folder or zip) into nbgrader's submitted/ folder,
+    converted from the book's Otter format."""
+    from autograder.batch import open_submissions
+    from autograder.nbgrader_submissions import Collected, collect, student_id
+    from autograder.roster import load_roster, match_class
+
+    with open_submissions(args.submissions, args.name) as submissions:
+        match = match_class([s.name for s in submissions], load_roster(args.roster))
+        if match.problems():
+            for line in match.problems():
+                print(f"  {line}", file=sys.stderr)
+            raise ValueError("nothing was collected: every submission needs one student")
+        chosen, unreadable = [], []
+        for s in submissions:
+            if s.name not in match.students:
+                continue  # superseded by a later submission
+            student = match.students[s.name]
+            origin = match.origins[s.name]
+            sid = student_id(student.username.lstrip("#") or student.student_id or origin.key)
+            if s.cells is None:  # not a notebook, or another assignment's
+                unreadable.append(Collected(s.name, sid, None, f"not collected: {s.problem}"))
+                continue
+            chosen.append((s.name, sid, s.notebook_text,
+                           origin.submitted_at or student.submitted_at))
+        done = collect(args.course, args.name, chosen) + unreadable
+    refused = [d for d in done if d.path is None]
+    print(f"collected {len(done) - len(refused)} of {len(done)} submissions into "
+          f"{args.course / 'submitted'}; now run `nbgrader autograde {args.name} --create`")
+    for item in refused:
+        print(f"  {item.submission}: {item.problem}", file=sys.stderr)
+    return 1 if refused else 0
 
 
 def _add_class_options(parser: argparse.ArgumentParser) -> None:
@@ -421,6 +248,16 @@ def _add_class_options(parser: argparse.ArgumentParser) -> None:
                         help="when free responses are not all marked: refuse (the default), "
                         "leave those students' grades out (blank), or send what is marked so "
                         "far (partial)")
+
+
+def _add_change_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--reason", required=True, help="why: kept with the change, and shown "
+                        "to the student in their feedback")
+    parser.add_argument("--by", default="", help="who makes the change (default: your login "
+                        "name)")
+    parser.add_argument("--roster", type=Path, help="the class list, to name the student as "
+                        "it does")
+    _add_gradebook_options(parser)
 
 
 def _add_gradebook_options(parser: argparse.ArgumentParser, purpose: str = "") -> None:
@@ -472,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "code (see `autograder doctor`): only for submissions you trust")
     grade.add_argument("--regrade", action="store_true",
                        help="grade every submission again, even those already recorded")
+    grade.add_argument("--only", action="append", default=[], metavar="WHO",
+                       help="grade only this submission again (its path, or the student's name "
+                       "as the download gives it); may be repeated")
     grade.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     grade.set_defaults(func=_cmd_grade)
     review = sub.add_parser("review", help="collect free-response answers for marking")
@@ -482,13 +322,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="with an otter zip: each free-response question, in order")
     _add_gradebook_options(review, purpose="; the printed review-import command records the "
                            "scores there")
-    review.set_defaults(func=_cmd_review)
+    review.set_defaults(func=cmd_review)
     imported = sub.add_parser("review-import", help="record the scores entered in a review file")
     imported.add_argument("name", help="an assignment of this project, or an otter zip's "
                           "path (its questions are then those of the review file)")
     imported.add_argument("review", type=Path, help="the review CSV with scores filled in")
+    imported.add_argument("--by", default="", help="who marked them (default: your login name)")
     _add_gradebook_options(imported)
-    imported.set_defaults(func=_cmd_review_import)
+    imported.set_defaults(func=cmd_review_import)
     export = sub.add_parser("export", help="grades as a CSV for an LMS import")
     export.add_argument("name", help="the assignment's name in the gradebook, or its otter "
                         "zip's path")
@@ -499,14 +340,64 @@ def build_parser() -> argparse.ArgumentParser:
                         "Moodle's gradebook) to import into (default: the class list's column "
                         "for this assignment, else one named after it)")
     _add_gradebook_options(export)
-    export.set_defaults(func=_cmd_export)
+    export.set_defaults(func=cmd_export)
     feedback = sub.add_parser("feedback", help="one feedback file per submission")
     feedback.add_argument("name", help="the assignment's name in the gradebook, or its otter "
                           "zip's path")
     feedback.add_argument("--out", type=Path, required=True, help="folder for the files")
     _add_class_options(feedback)
     _add_gradebook_options(feedback)
-    feedback.set_defaults(func=_cmd_feedback)
+    feedback.set_defaults(func=cmd_feedback)
+    adjust = sub.add_parser("adjust", help="add or take away points, with a reason (a "
+                            "regrade request, a correction)")
+    adjust.add_argument("name", help="the assignment's name, or its otter zip's path")
+    adjust.add_argument("who", help="the submission's path as graded, or the student's name, "
+                        "username or ID")
+    adjust.add_argument("--points", type=float, required=True,
+                        help="points to add (negative to take away)")
+    _add_change_options(adjust)
+    adjust.set_defaults(func=cmd_adjust)
+    extend = sub.add_parser("extend", help="give one student a later due date")
+    extend.add_argument("name", help="the assignment's name, or its otter zip's path")
+    extend.add_argument("who", help="the submission's path, or the student's name or ID")
+    extend.add_argument("--until", required=True, help="the new due date and time, such as "
+                        "'2026-12-08 23:59'")
+    _add_change_options(extend)
+    extend.set_defaults(func=cmd_extend)
+    late = sub.add_parser("late-policy", help="the due date, and the penalty for lateness")
+    late.add_argument("name", help="the assignment's name, or its otter zip's path")
+    late.add_argument("--due", required=True, help="such as '2026-12-05 23:59' (local time)")
+    late.add_argument("--percent", type=float, required=True,
+                      help="penalty, as a percentage of the points possible, per day or part "
+                      "of a day late")
+    late.add_argument("--once", action="store_true",
+                      help="take the penalty once however late, not per day")
+    late.add_argument("--by", default="", help="who sets it (default: your login name)")
+    _add_gradebook_options(late)
+    late.set_defaults(func=cmd_late_policy)
+    history = sub.add_parser("history", help="every change after grading: who, what, when, why")
+    history.add_argument("name", help="the assignment's name, or its otter zip's path")
+    history.add_argument("who", nargs="?", help="only this submission's (part of its path)")
+    _add_gradebook_options(history)
+    history.set_defaults(func=cmd_history)
+    report = sub.add_parser("report", help="who is graded, unmarked, late, invalid or absent; "
+                            "and each question's scores")
+    report.add_argument("name", help="the assignment's name, or its otter zip's path")
+    report.add_argument("--questions", type=Path, help="write each student's score on each "
+                        "question to this CSV (item analysis)")
+    _add_class_options(report)
+    _add_gradebook_options(report)
+    report.set_defaults(func=cmd_report)
+    similar = sub.add_parser("similarity", help="answers identical or nearly so across the "
+                             "class: a report to read, never a penalty")
+    similar.add_argument("name", help="the assignment's name, or its otter zip's path")
+    similar.add_argument("submissions", type=Path, help="a folder or zip of submissions")
+    similar.add_argument("--threshold", type=float, default=0.9,
+                         help="how alike two answers must be to be listed, from 0 to 1 "
+                         "(default: 0.9)")
+    similar.add_argument("--out", type=Path, help="also write the pairs to this CSV")
+    similar.add_argument("--roster", type=Path, help="the class list, to name the students")
+    similar.set_defaults(func=cmd_similarity)
     doctor = sub.add_parser("doctor", help="what this machine gives to contain submissions")
     doctor.set_defaults(func=_cmd_doctor)
     nbg = sub.add_parser("nbgrader", help="export assignments as an nbgrader course")
@@ -514,6 +405,15 @@ def build_parser() -> argparse.ArgumentParser:
     nbg.add_argument("--out", type=Path, required=True, help="the course folder to write")
     nbg.add_argument("--course", default="curriculum", help="the nbgrader course id")
     nbg.set_defaults(func=_cmd_nbgrader)
+    nbc = sub.add_parser("nbgrader-collect", help="put submissions in an nbgrader course's "
+                         "submitted/ folder, converted from the book's Otter notebooks")
+    nbc.add_argument("name", help="the assignment's name (as in the nbgrader course)")
+    nbc.add_argument("submissions", type=Path, help="a folder or zip of submissions (an LMS "
+                     "download)")
+    nbc.add_argument("--course", type=Path, required=True, help="the nbgrader course folder")
+    nbc.add_argument("--roster", type=Path, help="the class list, for student IDs (default: "
+                     "the download's names)")
+    nbc.set_defaults(func=_cmd_nbgrader_collect)
     return parser
 
 

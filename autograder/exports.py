@@ -25,17 +25,20 @@ import csv
 import io
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.adjustments import LatePolicy, Penalty, late_penalty, parse_time
 from autograder.gradebook import SubmissionResult
 from autograder.roster import ClassMatch, Roster, Student
+from autograder.tables import spreadsheet_safe
 
 FORMATS = ("canvas", "brightspace", "moodle")
 UNMARKED_CHOICES = ("refuse", "blank", "partial")
 
 
-def _fmt(value: float) -> str:
+def pts(value: float) -> str:
+    """Points as people write them: 12, 12.5, 12.25 (never 12.000000001)."""
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
@@ -47,10 +50,16 @@ class Grade:
     result: SubmissionResult
     manual: dict[str, tuple[float, float, str]]  # question -> (score, possible, comment)
     unmarked: dict[str, float]  # free-response questions not marked yet -> points possible
+    adjustments: list[tuple[float, str]] = field(default_factory=list)  # (points, reason)
+    penalty: Penalty | None = None
 
     @property
     def score(self) -> float:
-        return self.result.score + sum(s for s, _, _ in self.manual.values())
+        """Autograded and marked points, adjusted, less any late penalty; never below 0."""
+        total = (self.result.score + sum(s for s, _, _ in self.manual.values())
+                 + sum(points for points, _ in self.adjustments)
+                 - (self.penalty.points if self.penalty else 0.0))
+        return max(0.0, round(total, 6))
 
     @property
     def possible(self) -> float:
@@ -64,9 +73,14 @@ class Grade:
 
 def class_grades(results: list[SubmissionResult], match: ClassMatch,
                  manual: dict[str, dict[str, tuple[float, float, str]]],
-                 questions: dict[str, float]) -> list[Grade]:
+                 questions: dict[str, float], adjustments: list[dict] | None = None,
+                 policy: LatePolicy | None = None) -> list[Grade]:
     """A grade for each submission that counts, in the order of the students' names.
-    ``questions`` are the free-response questions (name -> points possible)."""
+    ``questions`` are the free-response questions (name -> points possible); ``adjustments``
+    the gradebook's, oldest first; ``policy`` the late policy, if there is one."""
+    by_submission: dict[str, list[dict]] = {}
+    for adjustment in adjustments or []:
+        by_submission.setdefault(adjustment["submission"], []).append(adjustment)
     grades = []
     for result in results:
         student = match.students.get(result.submission)
@@ -74,7 +88,15 @@ def class_grades(results: list[SubmissionResult], match: ClassMatch,
             continue
         marks = manual.get(result.submission, {})
         unmarked = {q: p for q, p in questions.items() if q not in marks}
-        grades.append(Grade(student, result, marks, unmarked))
+        own = by_submission.get(result.submission, [])
+        extensions = [a for a in own if a["kind"] == "extension"]
+        until = parse_time(extensions[-1]["until"]) if extensions else None
+        possible = result.possible + sum(questions.values())
+        penalty = late_penalty(policy, match.origins[result.submission], student, possible,
+                               until)
+        grades.append(Grade(student, result, marks, unmarked,
+                            [(a["points"], a["reason"]) for a in own if a["kind"] == "points"],
+                            penalty))
     return sorted(grades, key=lambda g: (g.student.name.casefold(), g.result.submission))
 
 
@@ -84,20 +106,15 @@ def unmarked_report(grades: list[Grade]) -> list[str]:
 
 
 class _SafeWriter:
-    """Writes rows with each text cell that a spreadsheet would read as a formula (it starts
-    with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, as a file name or a reason
-    from a submission may) kept as text by a leading apostrophe (OWASP's advice on CSV
-    injection). Numbers are written as they are."""
+    """Writes rows with no cell a spreadsheet would run as a formula (``spreadsheet_safe``)."""
 
     def __init__(self, writer) -> None:
         self._writer = writer
 
     def writerow(self, row: list) -> None:
-        self._writer.writerow([f"'{cell}" if isinstance(cell, str) and cell[:1] in _FORMULA
-                               else cell for cell in row])
+        self._writer.writerow([spreadsheet_safe(cell) for cell in row])
 
 
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _CANVAS_ID = re.compile(r"^(?P<name>.*) \((?P<id>\d+)\)$")
 _BRIGHTSPACE_ITEM = re.compile(r"^(?P<item>.*) Points Grade(?: <(?P<spec>[^>]*)>)?$")
 
@@ -113,8 +130,8 @@ class Target:
     def notices(self, possible: float) -> list[str]:
         lines = []
         if self.lms_points is not None and abs(self.lms_points - possible) > 1e-9:
-            lines.append(f"the LMS has '{self.column}' out of {_fmt(self.lms_points)} points, "
-                         f"this assignment out of {_fmt(possible)}: change the points in the "
+            lines.append(f"the LMS has '{self.column}' out of {pts(self.lms_points)} points, "
+                         f"this assignment out of {pts(possible)}: change the points in the "
                          "LMS, or the imported scores will not mean what they say")
         return lines
 
@@ -180,13 +197,19 @@ def missing_identifiers(kind: str, grades: list[Grade]) -> list[str]:
 
 def _shown(grade: Grade, unmarked: str) -> str:
     """The cell for a grade: blank when it is incomplete and the instructor chose ``blank``."""
-    return "" if not grade.complete and unmarked == "blank" else _fmt(grade.score)
+    return "" if not grade.complete and unmarked == "blank" else pts(grade.score)
 
 
 def _comment(grade: Grade) -> str:
-    note = f"{_fmt(grade.score)} / {_fmt(grade.possible)}"
+    note = f"{pts(grade.score)} / {pts(grade.possible)}"
     if not grade.complete:
         note += f" so far ({', '.join(grade.unmarked)} not marked yet)"
+    changes = [f"{'+' if points >= 0 else ''}{pts(points)} {reason}"
+               for points, reason in grade.adjustments]
+    if grade.penalty:
+        changes.append(f"-{pts(grade.penalty.points)} {grade.penalty.reason}")
+    if changes:
+        note += f" ({'; '.join(changes)})"
     if grade.result.status != "completed":
         note += f" ({grade.result.status}: {grade.result.reason})"
     return note
@@ -202,7 +225,7 @@ def export_csv(kind: str, grades: list[Grade], target: Target, possible: float,
     if kind == "canvas":
         writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
                          target.column])
-        writer.writerow(["Points Possible", "", "", "", "", _fmt(possible)])
+        writer.writerow(["Points Possible", "", "", "", "", pts(possible)])
         for grade in grades:
             student = grade.student
             writer.writerow([student.name, student.lms_id, student.student_id,
@@ -217,7 +240,7 @@ def export_csv(kind: str, grades: list[Grade], target: Target, possible: float,
                          "Feedback comments"])
         for grade in grades:
             writer.writerow([grade.student.lms_id, grade.student.name, grade.student.email,
-                             _shown(grade, unmarked), _fmt(possible), _comment(grade)])
+                             _shown(grade, unmarked), pts(possible), _comment(grade)])
     else:
         writer.writerow(["Username", "Email address", "ID number", target.column, "Feedback"])
         for grade in grades:
@@ -233,26 +256,30 @@ def feedback_text(assignment: str, grade: Grade) -> str:
     lines = [f"Assignment: {assignment}", f"Student: {grade.student.name}",
              f"Submission: {result.submission}"]
     if grade.complete:
-        lines.append(f"Score: {_fmt(grade.score)} / {_fmt(grade.possible)}")
+        lines.append(f"Score: {pts(grade.score)} / {pts(grade.possible)}")
     else:
-        lines.append(f"Score so far: {_fmt(grade.score)} / {_fmt(grade.possible)} "
+        lines.append(f"Score so far: {pts(grade.score)} / {pts(grade.possible)} "
                      f"(not marked yet: {', '.join(grade.unmarked)})")
     if result.status != "completed" or result.reason:
         lines.append(f"Grading note ({result.status}): {result.reason}")
     lines.append("")
     for question in result.questions:
-        lines.append(f"{question.question}: {_fmt(question.score)} / {_fmt(question.possible)}"
+        lines.append(f"{question.question}: {pts(question.score)} / {pts(question.possible)}"
                      f" (public tests passed: {question.public_passed} of "
                      f"{question.public_total})")
         for hint in question.hints:
             lines.append(f"  hint: {hint}")
     for name, (score, points, comment) in grade.manual.items():
-        lines.append(f"{name} (marked by your instructor): {_fmt(score)} / {_fmt(points)}")
+        lines.append(f"{name} (marked by your instructor): {pts(score)} / {pts(points)}")
         if comment:
             lines.append(f"  comment: {comment}")
     for name, points in grade.unmarked.items():
         lines.append(f"{name} (marked by your instructor): not marked yet, out of "
-                     f"{_fmt(points)}")
+                     f"{pts(points)}")
+    for points, reason in grade.adjustments:
+        lines.append(f"Adjustment: {'+' if points >= 0 else ''}{pts(points)} ({reason})")
+    if grade.penalty:
+        lines.append(f"Late penalty: -{pts(grade.penalty.points)} ({grade.penalty.reason})")
     return "\n".join(lines) + "\n"
 
 

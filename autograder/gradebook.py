@@ -93,6 +93,47 @@ questions_table = Table(
     UniqueConstraint("assignment", "question", name="one_entry_per_question"),
 )
 
+# Changes to a grade after grading, never edited or deleted: each says who made it, when and
+# why. "points" adds (or, negative, takes away) points: a regrade request, a correction;
+# "extension" moves the submission's due date to ``until``.
+adjustments_table = Table(
+    "adjustments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assignment", String(200), nullable=False),
+    Column("submission", String(500), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("points", Float, nullable=False, default=0.0),
+    Column("until", String(40), nullable=False, default=""),
+    Column("reason", Text, nullable=False),
+    Column("entered_by", String(200), nullable=False),
+    Column("entered_at", String(40), nullable=False),
+)
+
+# An assignment's late policy; the latest row counts, the earlier ones are its history.
+late_policies_table = Table(
+    "late_policies", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assignment", String(200), nullable=False),
+    Column("due", String(40), nullable=False),
+    Column("percent", Float, nullable=False),  # of the points possible
+    Column("per_day", Integer, nullable=False),  # 1: per day or part of a day late; 0: once
+    Column("entered_by", String(200), nullable=False),
+    Column("entered_at", String(40), nullable=False),
+)
+
+# Every free-response mark as it was entered, the earlier marks kept: who changed what, when.
+mark_history_table = Table(
+    "mark_history", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assignment", String(200), nullable=False),
+    Column("submission", String(500), nullable=False),
+    Column("question", String(200), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("comment", Text, nullable=False, default=""),
+    Column("entered_by", String(200), nullable=False),
+    Column("entered_at", String(40), nullable=False),
+)
+
 EXPECTED_COLUMNS = {table.name: {column.name for column in table.columns}
                     for table in metadata.sorted_tables}
 
@@ -140,6 +181,16 @@ class SubmissionResult:
             "questions": {q.question: {"score": q.score, "possible": q.possible}
                           for q in self.questions},
         }
+
+
+def _user() -> str:
+    """Who is entering a change, when they do not say (``--by``): their login name."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def database_url(gradebook: str | Path) -> str:
@@ -252,12 +303,24 @@ class Gradebook:
                                      row.graded_at, row.tests_sha256) for row in rows]
 
     def record_manual(self, assignment: str,
-                      scores: list[tuple[str, str, float, float, str]]) -> None:
+                      scores: list[tuple[str, str, float, float, str]],
+                      entered_by: str = "") -> int:
         """Store free-response scores (submission, question, score, possible, comment), all in
-        one transaction: an import either lands whole or not at all."""
+        one transaction: an import either lands whole or not at all. A mark the gradebook
+        already holds unchanged is left as it is; each new or changed one is kept in the
+        history with who entered it. Returns how many were new or changed."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
+        current = self.manual(assignment)
+        changed = [s for s in scores
+                   if current.get(s[0], {}).get(s[1]) != (s[2], s[3], s[4])]
         with self.engine.begin() as connection:
-            for submission, question, score, possible, comment in scores:
+            if changed:
+                connection.execute(mark_history_table.insert(), [
+                    {"assignment": assignment, "submission": submission, "question": question,
+                     "score": score, "comment": comment, "entered_by": entered_by or _user(),
+                     "entered_at": now}
+                    for submission, question, score, _possible, comment in changed])
+            for submission, question, score, possible, comment in changed:
                 connection.execute(delete(manual_table).where(
                     (manual_table.c.assignment == assignment)
                     & (manual_table.c.submission == submission)
@@ -265,6 +328,7 @@ class Gradebook:
                 connection.execute(manual_table.insert().values(
                     assignment=assignment, submission=submission, question=question,
                     score=score, possible=possible, comment=comment, entered_at=now))
+        return len(changed)
 
     def manual(self, assignment: str) -> dict[str, dict[str, tuple[float, float, str]]]:
         """submission -> question -> (score, possible, comment) for free-response answers."""
@@ -295,6 +359,45 @@ class Gradebook:
                 questions_table.c.assignment == assignment).order_by(
                 questions_table.c.position))
             return {row.question: row.possible for row in rows}
+
+    def adjust(self, assignment: str, submission: str, kind: str, reason: str, *,
+               points: float = 0.0, until: str = "", entered_by: str = "") -> None:
+        """Add an adjustment (see ``adjustments_table``); nothing earlier is changed."""
+        if not reason.strip():
+            raise ValueError("an adjustment needs a reason (--reason), kept with it")
+        with self.engine.begin() as connection:
+            connection.execute(adjustments_table.insert().values(
+                assignment=assignment, submission=submission, kind=kind, points=points,
+                until=until, reason=reason.strip(), entered_by=entered_by or _user(),
+                entered_at=datetime.now(UTC).isoformat(timespec="seconds")))
+
+    def adjustments(self, assignment: str) -> list[dict]:
+        """Every adjustment of an assignment, oldest first."""
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(
+                select(adjustments_table).where(adjustments_table.c.assignment == assignment)
+                .order_by(adjustments_table.c.id))]
+
+    def set_late_policy(self, assignment: str, due: str, percent: float, per_day: bool,
+                        entered_by: str = "") -> None:
+        with self.engine.begin() as connection:
+            connection.execute(late_policies_table.insert().values(
+                assignment=assignment, due=due, percent=percent, per_day=int(per_day),
+                entered_by=entered_by or _user(),
+                entered_at=datetime.now(UTC).isoformat(timespec="seconds")))
+
+    def late_policies(self, assignment: str) -> list[dict]:
+        """The assignment's late policies, oldest first: the last one counts."""
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(
+                select(late_policies_table).where(late_policies_table.c.assignment == assignment)
+                .order_by(late_policies_table.c.id))]
+
+    def mark_history(self, assignment: str) -> list[dict]:
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(
+                select(mark_history_table).where(mark_history_table.c.assignment == assignment)
+                .order_by(mark_history_table.c.id))]
 
     def files(self) -> list[Path]:
         """The database's files on this machine (a SQLite file and its journals), if any."""

@@ -24,12 +24,25 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
 from pathlib import Path
 
 import yaml
 
 SCHEMA = 3
-CONFIG = '''"""nbgrader configuration for the {course} course (written by autograder export)."""
+CONFIG = '''"""nbgrader configuration for the {course} course (written by autograder nbgrader)."""
+
+import os
+import sys
+
+import nbformat
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor, Preprocessor
+from nbgrader.preprocessors import GetGrades
+from traitlets import Bool
+
+# nbgrader runs alembic (its database's migrations) as a command: find it beside the Python
+# running nbgrader, even where that environment is not activated.
+os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
 c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = "{course}"
@@ -38,6 +51,31 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Warnings from libraries (pandas, matplotlib) go to stderr; they must not fail a test.
 c.IgnorePattern.pattern = r".*Warning.*"
 c.Execute.timeout = 60
+
+
+class HideHiddenTests(Preprocessor):
+    """Feedback says whether a question's hidden tests passed, and the message written for a
+    failed one, but never shows their code or its traceback."""
+
+    enabled = Bool(True)  # nbconvert leaves a preprocessor off unless it is enabled
+
+    def preprocess_cell(self, cell, resources, index):
+        marker = "### BEGIN HIDDEN TESTS"
+        if cell.cell_type != "code" or marker not in cell.source:
+            return cell, resources
+        cell.source = cell.source[:cell.source.index(marker)].rstrip() + "\\n# (hidden tests)"
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if not errors:
+            text = "The hidden tests passed.\\n"
+        elif errors[0].get("ename") == "AssertionError" and errors[0].get("evalue"):
+            text = f"A hidden test failed: {{errors[0]['evalue']}}\\n"
+        else:
+            text = "A hidden test failed.\\n"
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+        return cell, resources
+
+
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
 '''
 
 OTTER_MARKERS = re.compile(r"^\s*# (BEGIN|END) SOLUTION( NO PROMPT)?\s*$")
@@ -147,14 +185,38 @@ def convert(source: dict) -> dict:
     return out
 
 
-def export_course(source_notebook: Path, course_dir: Path, course: str = "curriculum") -> Path:
-    """Write ``course_dir`` (an nbgrader course) and return the source notebook's path."""
+SUPPORT = {"learner_tools": ("*.py",), "datasets": ("*.csv", "*.json", "README.md")}
+
+
+def _copy_support(root: Path, folder: Path) -> None:
+    """The course's helper package and datasets beside the notebook: nbgrader releases them
+    with it and puts them back before autograding, so a hub needs nothing else installed."""
+    for name, patterns in SUPPORT.items():
+        source = Path(root) / name
+        if not source.is_dir():
+            continue
+        target = folder / name
+        if target.exists():
+            shutil.rmtree(target)
+        target.mkdir(parents=True)
+        for pattern in patterns:
+            for path in source.glob(pattern):
+                shutil.copy2(path, target / path.name)
+
+
+def export_course(source_notebook: Path, course_dir: Path, course: str = "curriculum",
+                  root: Path | None = None) -> Path:
+    """Write ``course_dir`` (an nbgrader course) and return the source notebook's path.
+    ``root`` is the curriculum's folder, whose ``learner_tools`` and ``datasets`` go with it."""
     name = Path(source_notebook).stem
     notebook = json.loads(Path(source_notebook).read_text(encoding="utf-8"))
     target = Path(course_dir) / "source" / name / f"{name}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(convert(notebook), indent=1), encoding="utf-8")
+    if root is not None:
+        _copy_support(root, target.parent)
     config = Path(course_dir) / "nbgrader_config.py"
-    if not config.exists():
+    if not config.exists() or config.read_text(encoding="utf-8").startswith(
+            '"""nbgrader configuration for the'):  # ours, perhaps from an older version
         config.write_text(CONFIG.format(course=course), encoding="utf-8")
     return target

@@ -22,7 +22,7 @@ import yaml
 
 from autograder.batch import Submission
 from autograder.gradebook import Gradebook
-from autograder.tables import read_table, write_for_spreadsheets
+from autograder.tables import read_table, unquoted, write_for_spreadsheets
 
 REVIEW_COLUMNS = ["submission", "question", "points_possible", "answer", "score", "comment"]
 BEGIN, END = "<!-- BEGIN QUESTION -->", "<!-- END QUESTION -->"
@@ -108,7 +108,7 @@ def unrecorded_marks(path: Path, recorded: Marks) -> list[str]:
     table = read_table(path)
     lost = []
     for line, row in table.rows:
-        score, comment = row.get("score", ""), row.get("comment", "")
+        score, comment = row.get("score", ""), unquoted(row.get("comment", ""))
         if not score and not comment:
             continue
         mark = recorded.get(row.get("submission", ""), {}).get(row.get("question", ""))
@@ -147,8 +147,9 @@ def write_review(path: Path, questions: list[ManualQuestion],
 
 
 def import_review(path: Path, questions: list[ManualQuestion], gradebook: Gradebook,
-                  assignment: str) -> int:
-    """Check every scored row, then record them all; returns how many were recorded."""
+                  assignment: str, entered_by: str = "") -> tuple[int, int]:
+    """Check every scored row, then record them all; returns how many marks the file holds
+    and how many of them were new or changed."""
     possible = {q.name: q.points for q in questions}
     known = set(gradebook.recorded(assignment))
     table = read_table(path)
@@ -184,10 +185,9 @@ def import_review(path: Path, questions: list[ManualQuestion], gradebook: Gradeb
                             f"{possible[question]:g} for {question}")
             continue
         scores.append((submission, question, score, possible[question],
-                       row.get("comment", "")))
+                       unquoted(row.get("comment", ""))))
     if problems:
         raise ValueError(f"{path}: nothing was imported; fix these rows:\n  "
                          + "\n  ".join(problems))
     gradebook.record_questions(assignment, [(q.name, q.points) for q in questions])
-    gradebook.record_manual(assignment, scores)
-    return len(scores)
+    return len(scores), gradebook.record_manual(assignment, scores, entered_by)

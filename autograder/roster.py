@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from autograder.downloads import Origin, normalized_name, origin_of
@@ -41,6 +42,7 @@ class Student:
     lms_id: str = ""  # Canvas's own user ID, or Moodle's "Participant N" for this assignment
     submission: str = ""  # our own roster's file name
     identities: frozenset[str] = frozenset()  # the Origin identities this student answers to
+    submitted_at: datetime | None = None  # when the class list says they handed it in
 
     @property
     def label(self) -> str:
@@ -67,6 +69,28 @@ def _plain_keys(*values: str) -> set[str]:
             if "@" in value:
                 keys.add(":" + normalized_name(value.split("@")[0]))
     return keys
+
+
+MOODLE_TIMES = ("%A, %d %B %Y, %I:%M %p", "%A, %d %B %Y, %H:%M", "%d %B %Y, %I:%M %p")
+
+
+def _when(text: str, path, line: int) -> datetime | None:
+    """A submission time from a class list: ISO (``2026-12-05 21:30``) or as Moodle's
+    worksheet writes it (``Saturday, 5 December 2026, 9:30 PM``); "-" or blank is none."""
+    text = text.strip()
+    if text in ("", "-"):
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=None)
+    except ValueError:
+        pass
+    for layout in MOODLE_TIMES:
+        try:
+            return datetime.strptime(text, layout)
+        except ValueError:
+            continue
+    raise ValueError(f"{path}, line {line}: cannot read the time {text!r}; write it as "
+                     "2026-12-05 21:30")
 
 
 def _canvas(table) -> Roster:
@@ -109,7 +133,9 @@ def _moodle(table) -> Roster:
             row.get("Username", ""), row.get("ID number", ""), row.get("Email address", ""))
         students.append(Student(row.get("Full name", ""), row.get("Username", ""),
                                 row.get("Email address", ""), row.get("ID number", ""),
-                                identifier, identities=frozenset(identities)))
+                                identifier, identities=frozenset(identities),
+                                submitted_at=_when(row.get("Last modified (submission)", ""),
+                                                   table.path, line)))
     return Roster("moodle", students, table.columns)
 
 
@@ -127,7 +153,9 @@ def _own(table) -> Roster:
         students.append(Student(row.get("name", ""), row.get("username", ""),
                                 row.get("email", ""), row.get("student_id", ""),
                                 submission=submission,
-                                identities=frozenset(_plain_keys(stem))))
+                                identities=frozenset(_plain_keys(stem)),
+                                submitted_at=_when(row.get("submitted_at", ""), table.path,
+                                                   line)))
     return Roster("own", students, table.columns)
 
 

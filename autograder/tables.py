@@ -66,9 +66,26 @@ def read_table(path: Path) -> Table:
     return Table(path, columns, rows, delimiter, encoding)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell):
+    """A text cell that a spreadsheet would read as a formula (it starts with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return, as a file name, a reason or an answer from a
+    submission may) kept as text by a leading apostrophe (OWASP's advice on CSV injection).
+    Numbers are left as they are."""
+    return f"'{cell}" if isinstance(cell, str) and cell[:1] in FORMULA_STARTS else cell
+
+
+def unquoted(cell: str) -> str:
+    """A cell as it was before ``spreadsheet_safe`` kept it as text."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] and cell[1] in FORMULA_STARTS else cell
+
+
 def write_for_spreadsheets(path: Path, columns: list[str], rows: list[list]) -> None:
-    """A CSV file that Excel opens with its accents intact (UTF-8 with a byte-order mark)."""
+    """A CSV file that Excel opens with its accents intact (UTF-8 with a byte-order mark),
+    and with no cell it would run as a formula."""
     with Path(path).open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
-        writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerow([spreadsheet_safe(c) for c in columns])
+        writer.writerows([spreadsheet_safe(c) for c in row] for row in rows)

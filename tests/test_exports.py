@@ -110,9 +110,9 @@ def test_review_scores_flow_into_exports_and_feedback(graded, tmp_path):
                                       "bob.ipynb": ("0", ""),
                                       "carol.ipynb": ("1", "Give figures and a limitation.")},
                    tmp_path / "filled.csv")
-    count = import_review(filled, manual_questions(ASSIGNMENT.source), graded["gradebook"],
-                          ASSIGNMENT.name)
-    assert count == 3
+    count, changed = import_review(filled, manual_questions(ASSIGNMENT.source),
+                                   graded["gradebook"], ASSIGNMENT.name)
+    assert count == changed == 3
     results = graded["gradebook"].results(ASSIGNMENT.name)
     manual = graded["gradebook"].manual(ASSIGNMENT.name)
     assert manual["alice.ipynb"][BRIEFING.name] == (4.0, 4.0, "Clear and actionable.")

@@ -376,3 +376,140 @@ def test_a_review_file_saved_by_excel_imports(course, capsys):
     assert status == 0, err
     assert gradebook.manual(NAME) == {MOODLE[0]: {BRIEFING.name: (3.5, BRIEFING.points,
                                                                   "Très bien")}}
+
+
+# ---- adjustments, late penalties, extensions, and their history -------------------------
+
+
+def test_late_penalties_extensions_and_adjustments_reach_exports_with_their_history(course,
+                                                                                   capsys):
+    folder, gradebook = course
+    _graded(gradebook, BRIGHTSPACE, marks={0: 0.0, 1: 1.0, 2: 2.0})
+    _write(folder / "class.csv", BRIGHTSPACE_EXPORT)
+    possible = 10 + BRIEFING.points  # 14
+
+    def exported() -> dict[str, str]:
+        status, _, err = _cli("export", NAME, "--format", "brightspace", "--roster", "class.csv",
+                              "--out", "d2l.csv", capsys=capsys)
+        assert status == 0, err
+        return {r["Username"]: r[f"{NAME} Points Grade"] for r in _csv(folder / "d2l.csv")}
+
+    assert exported() == {"#ztremblay": "8", "#anguyen": "10", "#cokafor": "12"}
+    # Due the 23rd at 23:59, 10% a day: Zoé's came in the 24th at 21:26, less than a day late.
+    assert _cli("late-policy", NAME, "--due", "2024-09-23 23:59", "--percent", "10",
+                capsys=capsys)[0] == 0
+    assert exported() == {"#ztremblay": f"{8 - possible * 0.1:g}", "#anguyen": "10",
+                          "#cokafor": "12"}
+    assert _cli("extend", NAME, "Zoé Tremblay", "--until", "2024-09-25", "--reason",
+                "medical note", "--by", "Prof. Roy", "--roster", "class.csv",
+                capsys=capsys)[0] == 0
+    assert _cli("adjust", NAME, "anguyen", "--points", "1.5", "--reason",
+                "regrade request: q3's answer is right", "--by", "TA Sam", "--roster",
+                "class.csv", capsys=capsys)[0] == 0
+    assert exported() == {"#ztremblay": "8", "#anguyen": "11.5", "#cokafor": "12"}
+    assert _cli("feedback", NAME, "--out", "fb", "--roster", "class.csv", capsys=capsys)[0] == 0
+    an = next((folder / "fb").glob("*An Nguyen*.txt")).read_text()
+    assert "Adjustment: +1.5 (regrade request: q3's answer is right)" in an
+    status, out, _ = _cli("history", NAME, capsys=capsys)
+    assert status == 0
+    assert "TA Sam" in out and "+1.5 points" in out and "Prof. Roy" in out
+    assert "extension to 2024-09-25 23:59 (medical note)" in out and "late policy" in out
+    # An ambiguous or unknown student is refused, and nothing is recorded.
+    status, _, err = _cli("adjust", NAME, "nobody", "--points", "1", "--reason", "x",
+                          capsys=capsys)
+    assert status == 2 and "no graded submission is 'nobody'" in err
+    assert len(gradebook.adjustments(NAME)) == 2
+
+
+def test_canvas_late_flag_is_penalized_once_unless_extended(course, capsys):
+    folder, gradebook = course
+    _graded(gradebook, CANVAS, marks={0: 4.0, 1: 4.0, 2: 4.0})
+    assert _cli("late-policy", NAME, "--due", "2026-12-05", "--percent", "20", "--once",
+                capsys=capsys)[0] == 0
+
+    def canvas() -> dict[str, str]:
+        assert _cli("export", NAME, "--format", "canvas", "--out", "c.csv", capsys=capsys)[0] == 0
+        return {r["ID"]: r[NAME] for r in _csv(folder / "c.csv")[1:]}
+
+    assert canvas() == {"1101": f"{12 - 14 * 0.2:g}", "1102": "13", "1103": "14"}
+    assert _cli("extend", NAME, "tremblayzoé", "--until", "2026-12-07", "--reason", "travel",
+                capsys=capsys)[0] == 0
+    assert canvas()["1101"] == "12"
+
+
+def test_status_report_and_question_scores(course, capsys):
+    folder, gradebook = course
+    _graded(gradebook, MOODLE, marks={0: 4.0, 1: 2.0})
+    gradebook.record(NAME, SubmissionResult(
+        "Dana Roy_657740_assignsubmission_file_/notes.ipynb.txt", "1" * 64, "invalid",
+        "a notebook renamed to end in '.txt'", 0.0, 10.0, 0.0, 0.0,
+        [QuestionScore("q1", 0.0, 10.0, 0, 1, [])], "", "tests-v1"))
+    _write(folder / "class.csv", MOODLE_WORKSHEET + '"Participant 657741","Eve Li",'
+           '"eve@example.ca","No submission","","14"\n')
+    status, out, err = _cli("report", NAME, "--roster", "class.csv", "--questions", "q.csv",
+                            capsys=capsys)
+    assert status == 0, err
+    assert "4 students graded, out of 14 points: 3 completed, 1 invalid" in out
+    assert "Dana Roy (Participant 657740): invalid: a notebook renamed" in out
+    assert f"Chidi Okafor (Participant 657739): {BRIEFING.name}" in out  # still to mark
+    assert "no submission (1):\n  Eve Li" in out
+    rows = _csv(folder / "q.csv")
+    assert [r["student"] for r in rows] == ["An Nguyen", "Chidi Okafor", "Dana Roy",
+                                            "Zoé Tremblay", "(mean)", "(share with full marks)"]
+    assert rows[-2]["q1 (/10)"] == "6.75" and rows[-1]["q1 (/10)"] == "25%"  # 8,9,10,0
+    chidi = rows[1]
+    assert chidi[f"{BRIEFING.name} (/{BRIEFING.points:g}, marked)"] == "not marked"
+    assert chidi["total (/14)"] == "incomplete"
+
+
+def test_only_picks_one_students_submission():
+    from autograder.batch import Submission
+    from autograder.cli import _only
+
+    submissions = [Submission(name, "0" * 64, []) for name in MOODLE]
+    assert [s.name for s in _only(submissions, ["An Nguyen"])] == [MOODLE[1]]
+    with pytest.raises(LookupError, match="no graded submission"):
+        _only(submissions, ["Eve Li"])
+
+
+# ---- answers alike across the class -------------------------------------------------------
+
+JOIN = ('joined = transactions.merge(inventory[["fiscal_yr", "service_id", "org_id", '
+        '"department_en"]], on=["fiscal_yr", "service_id"], how="left")')
+NOTE_TEXT = ("Phone service at the Travel Documents Office fell well below the 80% standard "
+             "from October 2022 and recovered by May 2023; staffing explains most of it.")
+
+
+def _notebook_with(answers: dict[int, str]) -> str:
+    notebook = json.loads(ASSIGNMENT.student_notebook.read_text())
+    cells = [i for i, c in enumerate(notebook["cells"])
+             if "otter_answer_cell" in c["metadata"].get("tags", [])]
+    for number, text in answers.items():
+        notebook["cells"][cells[number]]["source"] = text
+    return json.dumps(notebook)
+
+
+def test_answers_alike_across_the_class_are_reported_and_nothing_else(tmp_path, capsys):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    copied = JOIN.replace(", ", ",").replace('how="left"', "how = 'left'") + "  # merged"
+    notebooks = {
+        "alice": {2: 'odd_year = "D"', 3: JOIN, 16: NOTE_TEXT},
+        "bob": {2: 'odd_year = "D"', 3: "# join the tables\n" + copied,
+                16: NOTE_TEXT.upper().replace(";", ".")},
+        "carol": {2: 'odd_year = "D"', 3: 'joined = pd.merge(transactions, inventory, '
+                  'left_on="service_id", right_on="service_id").dropna(subset=["org_id"])',
+                  16: "Calls were answered slowly for a while, and then the office hired more "
+                      "agents so that the wait came back down."},
+        "dave": {},
+    }
+    for student, answers in notebooks.items():
+        (folder / f"{student}.ipynb").write_text(_notebook_with(answers))
+    status = run(["similarity", NAME, str(folder), "--out", str(tmp_path / "alike.csv")])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "1 pair(s) of students" in out and "alice and bob: 2 answer(s):" in out
+    rows = _csv(tmp_path / "alike.csv")
+    assert {(r["student"], r["other student"], r["question"]) for r in rows} == {
+        ("alice", "bob", "q4"), ("alice", "bob", "answer 17")}
+    assert "changes no score" in out

@@ -472,7 +472,7 @@ def test_review_export_and_feedback_take_the_otter_zip(objects, graded_objects, 
                  "--question", "q8=2", *where]) == 0
     import csv
 
-    rows = list(csv.DictReader(review.open()))
+    rows = list(csv.DictReader(review.open(encoding="utf-8-sig")))  # written for Excel
     assert len(rows) == 7 and {r["question"] for r in rows} == {"q8"}
     [solution] = [r for r in rows if r["submission"] == "solution/compat-objects.zip"]
     assert "Two of three" in solution["answer"]
@@ -491,7 +491,7 @@ def test_review_export_and_feedback_take_the_otter_zip(objects, graded_objects, 
     feedback = tmp_path / "feedback"
     assert main(["feedback", zip_path, "--out", str(feedback), *where]) == 0
     assert sorted(p.name for p in feedback.iterdir()) == sorted(
-        ["blank.txt", "late.txt", "late-renamed.txt", "liars.txt", "no-zip.txt",
+        ["blank.txt", "index.csv", "late.txt", "late-renamed.txt", "liars.txt", "no-zip.txt",
          "partial.txt", "solution.txt"])
 
 
