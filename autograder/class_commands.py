@@ -411,3 +411,56 @@ def cmd_similarity(args: argparse.Namespace) -> int:
                                  f"{m.similarity:.3f}", m.first, m.second] for m in found])
         print(f"wrote {len(found)} rows to {args.out}")
     return 0
+
+
+def marking_session(args: argparse.Namespace, gradebook):
+    """The marking session ``autograder mark`` serves (also built by the tests)."""
+    from autograder.batch import open_submissions
+    from autograder.marking import MarkingSession, parse_share, sheets_for
+    from autograder.review import answers_in
+    from autograder.roster import load_roster, match_class
+    from autograder.rubrics import rubrics
+
+    name = assignment_name(args.name, args.root)
+    with open_submissions(args.submissions, name) as submissions:
+        readable = [s for s in submissions if s.cells is not None]
+        questions = _manual_questions_for(args, readable)
+        if not questions:
+            raise ValueError(f"{name} has no free-response questions to mark")
+        if _is_zip(args.name):
+            prompts_from = next((s.notebook_text for s in readable), "")
+        else:
+            prompts_from = get_assignment(args.name, args.root).student_notebook.read_text(
+                encoding="utf-8")
+        answers = {s.name: dict(zip([q.name for q in questions],
+                                    answers_in(s.notebook_text, len(questions)), strict=True))
+                   for s in readable}
+    match = match_class(sorted(answers), load_roster(args.roster))
+    students = {s: (match.students[s].label if s in match.students else s) for s in answers}
+    gradebook.record_questions(name, [(q.name, q.points) for q in questions])
+    sheets = sheets_for(name, answers, students, parse_share(args.share))
+    return MarkingSession(name, rubrics(questions, prompts_from), sheets, gradebook,
+                          args.by, args.show_names)
+
+
+def cmd_mark(args: argparse.Namespace) -> int:
+    from autograder.marking_server import MarkingServer
+
+    gradebook = _gradebook(args)
+    try:
+        session = marking_session(args, gradebook)
+        server = MarkingServer(session, args.port)
+        print(f"{len(session.sheets)} answer sheets of {session.assignment} to mark"
+              + (" (names shown)" if args.show_names else " (anonymous)")
+              + f". Open this address in your browser (it works on this computer only):\n"
+              f"  {server.url}\nEach mark is saved as you make it. Stop with Ctrl-C.",
+              flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            print("the marking page is closed; every mark made is in the gradebook")
+        finally:
+            server.httpd.server_close()
+    finally:
+        gradebook.close()
+    return 0

@@ -10,6 +10,8 @@
                                          collect free-response answers for marking
                                          (NAME, here and below: a project assignment or
                                          the path of any otter zip)
+    autograder mark NAME SUBMISSIONS [--share K/N] [--by NAME]
+                                         mark free responses on a local page, by rubric
     autograder review-import NAME review.csv [--gradebook FILE | --db-url URL]
                                          record the free-response scores entered there
     autograder export NAME --format canvas|brightspace|moodle --out FILE [--roster CSV]
@@ -50,6 +52,7 @@ from autograder.class_commands import (
     cmd_feedback,
     cmd_history,
     cmd_late_policy,
+    cmd_mark,
     cmd_report,
     cmd_review,
     cmd_review_import,
@@ -323,6 +326,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_gradebook_options(review, purpose="; the printed review-import command records the "
                            "scores there")
     review.set_defaults(func=cmd_review)
+    mark = sub.add_parser("mark", help="mark free responses on a local web page, criterion by "
+                          "criterion")
+    mark.add_argument("name", help="an assignment of this project, or an otter zip's path")
+    mark.add_argument("submissions", type=Path, help="a folder or zip of submissions")
+    mark.add_argument("--question", action="append", default=[], metavar="NAME=POINTS",
+                      help="with an otter zip: each free-response question, in order")
+    mark.add_argument("--by", default="", help="who is marking (default: your login name)")
+    mark.add_argument("--share", help="split the marking: 2/3 is the second of three markers' "
+                      "share (the same sheets on any machine)")
+    mark.add_argument("--show-names", action="store_true",
+                      help="show students' names (default: anonymous sheets)")
+    mark.add_argument("--roster", type=Path, help="the class list, for the names shown")
+    mark.add_argument("--port", type=int, default=0, help="the port (default: any free one)")
+    _add_gradebook_options(mark)
+    mark.set_defaults(func=cmd_mark)
     imported = sub.add_parser("review-import", help="record the scores entered in a review file")
     imported.add_argument("name", help="an assignment of this project, or an otter zip's "
                           "path (its questions are then those of the review file)")

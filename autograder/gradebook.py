@@ -134,6 +134,24 @@ mark_history_table = Table(
     Column("entered_at", String(40), nullable=False),
 )
 
+# Marks given on the marking page, criterion by criterion, each saved as it is made; the
+# criterion "" holds the marker's comment. When every criterion of an answer is marked, its
+# total is recorded as the question's free-response score.
+criterion_table = Table(
+    "criterion_marks", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assignment", String(200), nullable=False),
+    Column("submission", String(500), nullable=False),
+    Column("question", String(200), nullable=False),
+    Column("criterion", String(200), nullable=False),
+    Column("points", Float, nullable=False, default=0.0),
+    Column("comment", Text, nullable=False, default=""),
+    Column("entered_by", String(200), nullable=False),
+    Column("entered_at", String(40), nullable=False),
+    UniqueConstraint("assignment", "submission", "question", "criterion",
+                     name="one_mark_per_criterion"),
+)
+
 EXPECTED_COLUMNS = {table.name: {column.name for column in table.columns}
                     for table in metadata.sorted_tables}
 
@@ -398,6 +416,32 @@ class Gradebook:
             return [dict(row._mapping) for row in connection.execute(
                 select(mark_history_table).where(mark_history_table.c.assignment == assignment)
                 .order_by(mark_history_table.c.id))]
+
+    def mark_criterion(self, assignment: str, submission: str, question: str, criterion: str,
+                       points: float = 0.0, comment: str = "", entered_by: str = "") -> None:
+        """Save one criterion's mark (or, for criterion "", the comment), replacing the one
+        before, in its own transaction."""
+        key = ((criterion_table.c.assignment == assignment)
+               & (criterion_table.c.submission == submission)
+               & (criterion_table.c.question == question)
+               & (criterion_table.c.criterion == criterion))
+        with self.engine.begin() as connection:
+            connection.execute(delete(criterion_table).where(key))
+            connection.execute(criterion_table.insert().values(
+                assignment=assignment, submission=submission, question=question,
+                criterion=criterion, points=points, comment=comment,
+                entered_by=entered_by or _user(),
+                entered_at=datetime.now(UTC).isoformat(timespec="seconds")))
+
+    def criterion_marks(self, assignment: str) -> dict[str, dict[str, dict[str, tuple]]]:
+        """submission -> question -> criterion -> (points, comment, entered_by)."""
+        marks: dict[str, dict[str, dict[str, tuple]]] = {}
+        with self.engine.connect() as connection:
+            for row in connection.execute(select(criterion_table).where(
+                    criterion_table.c.assignment == assignment)):
+                marks.setdefault(row.submission, {}).setdefault(row.question, {})[
+                    row.criterion] = (row.points, row.comment, row.entered_by)
+        return marks
 
     def files(self) -> list[Path]:
         """The database's files on this machine (a SQLite file and its journals), if any."""
