@@ -16,6 +16,7 @@ late policy, the time each submission came in and any extension:
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -79,16 +80,23 @@ def late_penalty(policy: LatePolicy | None, origin: Origin, student: Student, po
     return Penalty(round(possible * share / 100, 2), f"late: {reason} ({share:g}%)")
 
 
+def _plain(name: str) -> str:
+    """A name compared without accents, as people type it ("Zoe" finds "Zoé")."""
+    decomposed = unicodedata.normalize("NFKD", normalized_name(name))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def find_submission(who: str, match: ClassMatch) -> str:
     """The one submission counted for a student, named by its path, or by the student's name,
     username, ID or LMS identifier."""
-    wanted = normalized_name(who)
+    wanted = _plain(who)
     found = []
     for submission, student in match.students.items():
         origin = match.origins[submission]
         names = {submission, student.name, student.username.lstrip("#"),
-                 student.student_id.lstrip("#"), student.lms_id, origin.key, origin.name}
-        if wanted in {normalized_name(n) for n in names if n}:
+                 student.student_id.lstrip("#"), student.lms_id, origin.key, origin.name,
+                 student.email}
+        if wanted in {_plain(n) for n in names if n}:
             found.append(submission)
     if len(found) == 1:
         return found[0]

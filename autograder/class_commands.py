@@ -172,6 +172,8 @@ def _recorded(args: argparse.Namespace):
         policies = gradebook.late_policies(name)
     finally:
         gradebook.close()
+    withdrawn = {a["submission"] for a in adjustments if a["kind"] == "withdrawn"}
+    results = [r for r in results if r.submission not in withdrawn]
     if not results:
         raise LookupError(f"the gradebook has no results for {name!r}: grade the submissions "
                           "first, with the same --gradebook or --db-url")
@@ -223,10 +225,16 @@ def _class_grades(args: argparse.Namespace, kind: str | None, refuse: bool = Tru
     recorded = _recorded(args)
     name, results, questions = recorded.name, recorded.results, recorded.questions
     roster = load_roster(args.roster)
-    match = match_class([r.submission for r in results], roster)
+    match = match_class([r.submission for r in results], roster,
+                        {r.submission for r in results if r.status == "invalid"})
     grades = class_grades(results, match, recorded.manual, questions, recorded.adjustments,
                           recorded.policy)
     problems = match.problems()
+    if recorded.policy is not None:  # a late policy, and no way to tell who was late
+        problems += [f"{g.student.label}: a late policy is set, but nothing says when "
+                     f"{g.result.submission} came in (give --roster with Moodle's grading "
+                     "worksheet, or a class list with a submitted_at column)"
+                     for g in grades if g.late_unknown]
     if kind:
         lms = {"canvas": "Canvas", "brightspace": "Brightspace", "moodle": "Moodle"}[kind]
         problems += [f"{label}: nothing {lms}'s import can match them by (give --roster with "
@@ -239,15 +247,17 @@ def _class_grades(args: argparse.Namespace, kind: str | None, refuse: bool = Tru
         advice = ["(mark the free responses and run review-import, or give --unmarked blank "
                   "to leave those grades out, or --unmarked partial to send what is marked "
                   "so far)"]
+    possible = results[0].possible + sum(questions.values())
     if not refuse:  # a report shows everything, and stops at nothing
-        return name, roster, match, grades, results[0].possible + sum(questions.values())
-    _say(match.notices(), "Note:")
+        return name, roster, match, grades, possible
+    over = [f"{g.student.label}: {g.score:g} of {possible:g} points, above the maximum (an "
+            "LMS may refuse or cap it)" for g in grades if g.score > possible + 1e-9]
+    _say(match.notices() + over, "Note:")
     if problems:
         _say(problems + advice, "Nothing was written. Fix these first:")
         raise ValueError(f"{len(problems)} problem(s) above; nothing was written")
     if unmarked:
         _say(unmarked, f"Free responses not marked yet (--unmarked {args.unmarked}):")
-    possible = results[0].possible + sum(questions.values())
     return name, roster, match, grades, possible
 
 
@@ -291,6 +301,8 @@ def _one_submission(args: argparse.Namespace) -> tuple[str, str]:
 
 
 def cmd_adjust(args: argparse.Namespace) -> int:
+    if args.points == 0:
+        raise ValueError("--points 0 changes nothing; give the points to add or take away")
     name, submission = _one_submission(args)
     gradebook = _gradebook(args)
     try:
@@ -300,6 +312,24 @@ def cmd_adjust(args: argparse.Namespace) -> int:
         gradebook.close()
     print(f"{submission}: {args.points:+g} points ({args.reason}), kept in the gradebook's "
           "history; exports and feedback include it")
+    return 0
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    """Leave one recorded submission out of everything after grading (a file removed from
+    the download, a second upload), keeping it and the reason in the gradebook."""
+    name = assignment_name(args.name, args.root) if _is_zip(args.name) else args.name
+    gradebook = _gradebook(args)
+    try:
+        recorded = {r.submission for r in gradebook.results(name)}
+        if args.submission not in recorded:
+            raise LookupError(f"no recorded submission is {args.submission!r}; give its path as "
+                              "`autograder report` or an export's refusal names it")
+        gradebook.adjust(name, args.submission, "withdrawn", args.reason, entered_by=args.by)
+    finally:
+        gradebook.close()
+    print(f"{args.submission}: withdrawn ({args.reason}); exports, feedback and reports leave "
+          "it out, and history keeps it")
     return 0
 
 
@@ -342,6 +372,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     try:
         events = [(a["entered_at"], a["entered_by"], a["submission"],
                    f"{a['points']:+g} points" if a["kind"] == "points"
+                   else "withdrawn" if a["kind"] == "withdrawn"
                    else f"extension to {a['until']}", a["reason"])
                   for a in gradebook.adjustments(name)]
         events += [(m["entered_at"], m["entered_by"], m["submission"],

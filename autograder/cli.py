@@ -20,6 +20,7 @@
                                          one report per student: scores, passed tests, hints
     autograder adjust NAME WHO --points P --reason WHY
     autograder extend NAME WHO --until WHEN --reason WHY
+    autograder withdraw NAME SUBMISSION --reason WHY
     autograder late-policy NAME --due WHEN --percent P [--once]
     autograder history NAME [WHO]        every change after grading: who, what, when, why
     autograder report NAME [--roster CSV] [--questions FILE]
@@ -57,6 +58,7 @@ from autograder.class_commands import (
     cmd_review,
     cmd_review_import,
     cmd_similarity,
+    cmd_withdraw,
 )
 from autograder.containment import ContainmentUnavailable
 from autograder.gradebook import GradebookTampered
@@ -382,6 +384,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "'2026-12-08 23:59'")
     _add_change_options(extend)
     extend.set_defaults(func=cmd_extend)
+    withdraw = sub.add_parser("withdraw", help="leave one recorded submission out (removed "
+                              "from the download, or a second upload), with a reason")
+    withdraw.add_argument("name", help="the assignment's name, or its otter zip's path")
+    withdraw.add_argument("submission", help="the submission's path, as graded")
+    withdraw.add_argument("--reason", required=True, help="why: kept with the change")
+    withdraw.add_argument("--by", default="", help="who (default: your login name)")
+    _add_gradebook_options(withdraw)
+    withdraw.set_defaults(func=cmd_withdraw)
     late = sub.add_parser("late-policy", help="the due date, and the penalty for lateness")
     late.add_argument("name", help="the assignment's name, or its otter zip's path")
     late.add_argument("--due", required=True, help="such as '2026-12-05 23:59' (local time)")

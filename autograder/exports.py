@@ -52,6 +52,7 @@ class Grade:
     unmarked: dict[str, float]  # free-response questions not marked yet -> points possible
     adjustments: list[tuple[float, str]] = field(default_factory=list)  # (points, reason)
     penalty: Penalty | None = None
+    late_unknown: bool = False  # a late policy is set, and nothing says when it came in
 
     @property
     def score(self) -> float:
@@ -94,9 +95,12 @@ def class_grades(results: list[SubmissionResult], match: ClassMatch,
         possible = result.possible + sum(questions.values())
         penalty = late_penalty(policy, match.origins[result.submission], student, possible,
                                until)
+        origin = match.origins[result.submission]
+        unknown = policy is not None and origin.lms != "canvas" and not (
+            origin.submitted_at or student.submitted_at)
         grades.append(Grade(student, result, marks, unmarked,
                             [(a["points"], a["reason"]) for a in own if a["kind"] == "points"],
-                            penalty))
+                            penalty, unknown))
     return sorted(grades, key=lambda g: (g.student.name.casefold(), g.result.submission))
 
 

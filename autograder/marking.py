@@ -80,12 +80,23 @@ class MarkingSession:
                         "marks": {q: {c: points for c, (points, _, _) in
                                       marks.get(s.submission, {}).get(q, {}).items() if c}
                                   for q in self.rubrics},
-                        "comments": {q: marks.get(s.submission, {}).get(q, {}).get(
-                            "", (0, "", ""))[1] for q in self.rubrics},
+                        "comments": {q: self._comment(marks, recorded, s.submission, q)
+                                     for q in self.rubrics},
                         "scored": {q: recorded.get(s.submission, {}).get(q, (None,))[0]
                                    for q in self.rubrics}}
                        for s in self.sheets.values()],
         }
+
+    @staticmethod
+    def _comment(marks: dict, recorded: dict, submission: str, question: str) -> str:
+        """The marker's comment: the page's own, else one the review file recorded (an
+        answer first marked in the spreadsheet keeps its comment when marked here)."""
+        own = marks.get(submission, {}).get(question, {})
+        if "" in own:
+            return own[""][1]
+        if own:
+            return ""
+        return recorded.get(submission, {}).get(question, (None, 0.0, ""))[2]
 
     def _sheet(self, number) -> Sheet:
         try:
@@ -110,6 +121,13 @@ class MarkingSession:
             raise ValueError(f"{points!r} is not a number of points") from None
         if points not in {level.points for level in found.levels}:
             raise ValueError(f"{criterion} has no level worth {points:g} points")
+        if not self.gradebook.criterion_marks(self.assignment).get(sheet.submission, {}).get(
+                question):  # first marked here: keep the comment the review file recorded
+            earlier = self.gradebook.manual(self.assignment).get(sheet.submission, {}).get(
+                question)
+            if earlier and earlier[2]:
+                self.gradebook.mark_criterion(self.assignment, sheet.submission, question, "",
+                                              0.0, earlier[2], entered_by=self.marker)
         self.gradebook.mark_criterion(self.assignment, sheet.submission, question, criterion,
                                       points, entered_by=self.marker)
         return self._record_if_complete(sheet, rubric)

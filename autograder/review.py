@@ -24,7 +24,10 @@ from autograder.batch import Submission
 from autograder.gradebook import Gradebook
 from autograder.tables import read_table, unquoted, write_for_spreadsheets
 
-REVIEW_COLUMNS = ["submission", "question", "points_possible", "answer", "score", "comment"]
+REVIEW_COLUMNS = ["submission", "question", "points_possible", "answer", "score", "comment",
+                  "score_when_written", "comment_when_written"]
+# The last two say what the gradebook held when the file was written: a row still saying the
+# same is not a mark of the file's, and never replaces a mark made since (on the marking page).
 BEGIN, END = "<!-- BEGIN QUESTION -->", "<!-- END QUESTION -->"
 
 
@@ -69,10 +72,10 @@ def questions_in_review(path: Path) -> list[ManualQuestion]:
         try:
             points = table.number(row.get("points_possible") or "")
         except ValueError:
-            raise ValueError(f"{path}, line {line}: points_possible is not a number") \
+            raise ValueError(f"{path}, row {line}: points_possible is not a number") \
                 from None
         if questions.setdefault(name, points) != points:
-            raise ValueError(f"{path}, line {line}: {name} is worth {questions[name]:g} "
+            raise ValueError(f"{path}, row {line}: {name} is worth {questions[name]:g} "
                              f"points on an earlier row and {points:g} here")
     return [ManualQuestion(name, points) for name, points in questions.items()]
 
@@ -116,9 +119,16 @@ def unrecorded_marks(path: Path, recorded: Marks) -> list[str]:
             same = mark is not None and mark[0] == table.number(score) and mark[2] == comment
         except ValueError:
             same = False
-        if not same:
-            lost.append(f"line {line}: {row.get('submission', '')}, {row.get('question', '')}")
+        if not same and not _as_written(row):
+            lost.append(f"row {line}: {row.get('submission', '')}, {row.get('question', '')}")
     return lost
+
+
+def _as_written(row: dict) -> bool:
+    """Whether a row's mark is still the one the gradebook held when the file was written."""
+    return "score_when_written" in row and (
+        row.get("score", ""), unquoted(row.get("comment", ""))) == (
+        row.get("score_when_written", ""), unquoted(row.get("comment_when_written", "")))
 
 
 def write_review(path: Path, questions: list[ManualQuestion],
@@ -139,11 +149,18 @@ def write_review(path: Path, questions: list[ManualQuestion],
         for question, answer in zip(questions, answers_in(text, len(questions)), strict=True):
             score, _possible, comment = recorded.get(submission.name, {}).get(
                 question.name, (None, 0.0, ""))
+            shown = "" if score is None else f"{score:g}"
             rows.append([submission.name, question.name, f"{question.points:g}",
-                         answer or "(no answer)", "" if score is None else f"{score:g}",
-                         comment])
+                         answer or "(no answer)", shown, comment, shown, comment])
     write_for_spreadsheets(path, REVIEW_COLUMNS, rows)
     return len(rows)
+
+
+def _number_or_none(table, text: str) -> float | None:
+    try:
+        return table.number(text)
+    except ValueError:
+        return None
 
 
 def import_review(path: Path, questions: list[ManualQuestion], gradebook: Gradebook,
@@ -158,30 +175,47 @@ def import_review(path: Path, questions: list[ManualQuestion], gradebook: Gradeb
         raise ValueError(f"{path}: missing columns {sorted(missing)} (its columns are "
                          f"{', '.join(table.columns) or 'none'}; is it the review file?)")
     scores, problems, seen = [], [], {}
+    current = gradebook.manual(assignment)
     for line, row in table.rows:
         submission, question = row.get("submission", ""), row.get("question", "")
         if (submission, question) in seen:
-            problems.append(f"lines {seen[submission, question]} and {line} both hold "
+            problems.append(f"rows {seen[submission, question]} and {line} both hold "
                             f"{submission}, {question}: keep one row per answer")
             continue
         seen[submission, question] = line
         raw = row.get("score", "")
         if not raw:
             continue  # not marked yet
+        if _as_written(row):
+            continue  # not changed in this file: the gradebook's mark (perhaps newer) stands
+        if "score_when_written" in row:
+            now = current.get(submission, {}).get(question)
+            then = _number_or_none(table, row["score_when_written"])
+            if now is not None and (now[0], now[2]) != (
+                    then, unquoted(row.get("comment_when_written", ""))) and (
+                    now[0], now[2]) != (_number_or_none(table, raw),
+                                        unquoted(row.get("comment", ""))):
+                before = "unmarked" if then is None else f"{then:g}"
+                problems.append(f"row {line}: {submission}, {question} was {before} when this "
+                                f"file was written and is now {now[0]:g} in the gradebook (marked "
+                                "since, on the marking page or from another file); this file's "
+                                f"{raw} would replace it: write a new review file, or mark it "
+                                "there")
+                continue
         if question not in possible:
-            problems.append(f"line {line}: no free-response question {question!r}")
+            problems.append(f"row {line}: no free-response question {question!r}")
             continue
         if submission not in known:
-            problems.append(f"line {line}: {submission!r} is not in the gradebook; grade "
+            problems.append(f"row {line}: {submission!r} is not in the gradebook; grade "
                             "the submissions first")
             continue
         try:
             score = table.number(raw)
         except ValueError:
-            problems.append(f"line {line}: score {raw!r} is not a number")
+            problems.append(f"row {line}: score {raw!r} is not a number")
             continue
         if not 0 <= score <= possible[question]:
-            problems.append(f"line {line}: score {score:g} is outside 0 to "
+            problems.append(f"row {line}: score {score:g} is outside 0 to "
                             f"{possible[question]:g} for {question}")
             continue
         scores.append((submission, question, score, possible[question],

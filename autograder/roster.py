@@ -89,7 +89,7 @@ def _when(text: str, path, line: int) -> datetime | None:
             return datetime.strptime(text, layout)
         except ValueError:
             continue
-    raise ValueError(f"{path}, line {line}: cannot read the time {text!r}; write it as "
+    raise ValueError(f"{path}, row {line}: cannot read the time {text!r}; write it as "
                      "2026-12-05 21:30")
 
 
@@ -127,7 +127,7 @@ def _moodle(table) -> Roster:
         identifier = row.get("Identifier", "")
         number = identifier.removeprefix("Participant").strip()
         if not number.isdigit():
-            raise ValueError(f"{table.path}, line {line}: the Identifier {identifier!r} is not "
+            raise ValueError(f"{table.path}, row {line}: the Identifier {identifier!r} is not "
                              "Moodle's 'Participant <number>'")
         identities = {f"moodle:{number}"} | _plain_keys(
             row.get("Username", ""), row.get("ID number", ""), row.get("Email address", ""))
@@ -144,9 +144,9 @@ def _own(table) -> Roster:
     for line, row in table.rows:
         submission = row.get("submission", "")
         if not submission:
-            raise ValueError(f"{table.path}, line {line}: blank submission")
+            raise ValueError(f"{table.path}, row {line}: blank submission")
         if submission in seen:
-            raise ValueError(f"{table.path}, lines {seen[submission]} and {line}: submission "
+            raise ValueError(f"{table.path}, rows {seen[submission]} and {line}: submission "
                              f"{submission!r} appears twice")
         seen[submission] = line
         stem = PurePosixPath(submission).name.removesuffix(".ipynb").removesuffix(".zip")
@@ -252,8 +252,11 @@ def _candidates(submission: str, origin: Origin, roster: Roster) -> list[Student
     return [s for s in roster.students if origin.identity in s.identities]
 
 
-def match_class(submissions: list[str], roster: Roster | None) -> ClassMatch:
-    """Match each submission to one student, from the class list or from the download."""
+def match_class(submissions: list[str], roster: Roster | None,
+                invalid: frozenset[str] | set[str] = frozenset()) -> ClassMatch:
+    """Match each submission to one student, from the class list or from the download. Of a
+    student's two submissions, one ``invalid`` (a notebook renamed ``.ipynb.txt``) and one
+    graded, the graded one counts: the instructor renamed the file and graded again."""
     origins = _origins(submissions)
     result = ClassMatch({}, origins)
     for submission in submissions:
@@ -280,7 +283,13 @@ def match_class(submissions: list[str], roster: Roster | None) -> ClassMatch:
             continue
         student = result.students[files[0]]
         times = [origins[f].submitted_at for f in files]
-        if all(times) and len(set(times)) == len(times):
+        valid = [f for f in files if f not in invalid]
+        if len(valid) == 1:
+            for other in files:
+                if other != valid[0]:
+                    result.superseded[other] = valid[0]
+                    del result.students[other]
+        elif all(times) and len(set(times)) == len(times):
             latest = max(files, key=lambda f: origins[f].submitted_at)
             for older in files:
                 if older != latest:

@@ -20,7 +20,7 @@ DELIMITERS = (",", ";", "\t")
 class Table:
     path: Path
     columns: list[str]
-    rows: list[tuple[int, dict[str, str]]]  # (line number in the file, row)
+    rows: list[tuple[int, dict[str, str]]]  # (row number as a spreadsheet shows it, row)
     delimiter: str
     encoding: str
 
@@ -46,7 +46,8 @@ def _delimiter(header: str) -> str:
 
 
 def read_table(path: Path) -> Table:
-    """Every row of a CSV file with its line number, whatever Excel saved it as. Column names
+    """Every row of a CSV file with its row number (the header is row 1, as a spreadsheet
+    shows it), whatever Excel saved it as. Column names
     are stripped of spaces; so are cells."""
     path = Path(path)
     text, encoding = _decode(path.read_bytes())
@@ -55,9 +56,9 @@ def read_table(path: Path) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     columns: list[str] = []
     rows: list[tuple[int, dict[str, str]]] = []
-    read_so_far = 0
+    line = 0
     for values in reader:
-        line, read_so_far = read_so_far + 1, reader.line_num  # a quoted cell may span lines
+        line += 1  # the row as a spreadsheet numbers it (a quoted cell may span text lines)
         if not columns:
             columns = [c.strip() for c in values]
         elif any(v.strip() for v in values):

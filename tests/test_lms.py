@@ -361,7 +361,7 @@ def test_a_duplicate_row_is_refused_with_both_line_numbers(course, capsys):
            f"{MOODLE[1]},{BRIEFING.name},{BRIEFING.points:g},b,2,\n"
            f"{MOODLE[0]},{BRIEFING.name},{BRIEFING.points:g},a,1,\n")
     status, _, err = _cli("review-import", NAME, "review.csv", capsys=capsys)
-    assert status == 2 and "lines 2 and 4 both hold" in err
+    assert status == 2 and "rows 2 and 4 both hold" in err
     assert gradebook.manual(NAME) == {}
 
 
@@ -513,3 +513,89 @@ def test_answers_alike_across_the_class_are_reported_and_nothing_else(tmp_path, 
     assert {(r["student"], r["other student"], r["question"]) for r in rows} == {
         ("alice", "bob", "q4"), ("alice", "bob", "answer 17")}
     assert "changes no score" in out
+
+
+# ---- found by an instructor's review: no dead ends, no quiet differences ------------------
+
+
+def test_a_renamed_notebook_graded_again_replaces_its_invalid_upload(course, capsys):
+    folder, gradebook = course
+    _graded(gradebook, MOODLE, marks={0: 1.0, 1: 1.0, 2: 1.0})
+    renamed = MOODLE[1] + ".txt"
+    gradebook.record(NAME, SubmissionResult(renamed, "1" * 64, "invalid", "renamed", 0.0, 10.0,
+                                            0.0, 0.0, [], "", "tests-v1"))
+    status, _, err = _cli("export", NAME, "--format", "moodle", "--out", "m.csv", capsys=capsys)
+    assert status == 0, err
+    assert f"{renamed} is superseded by the later {MOODLE[1]}" in err
+
+
+def test_a_second_upload_is_withdrawn_with_a_reason_not_a_new_gradebook(course, capsys):
+    folder, gradebook = course
+    _graded(gradebook, MOODLE, marks={0: 1.0, 1: 1.0, 2: 1.0})
+    second = MOODLE[0].replace(".ipynb", "-final.ipynb")
+    gradebook.record(NAME, _result(second, 2.0))
+    assert _cli("export", NAME, "--format", "moodle", "--out", "m.csv", capsys=capsys)[0] == 2
+    assert _cli("withdraw", NAME, second, "--reason", "uploaded twice; the first counts",
+                capsys=capsys)[0] == 0
+    assert _cli("export", NAME, "--format", "moodle", "--out", "m.csv", capsys=capsys)[0] == 0
+    assert "withdrawn (uploaded twice" in _cli("history", NAME, capsys=capsys)[1]
+
+
+def test_a_late_policy_without_submission_times_stops_the_export(course, capsys):
+    folder, gradebook = course
+    _graded(gradebook, MOODLE, marks={0: 1.0, 1: 1.0, 2: 1.0})
+    assert _cli("late-policy", NAME, "--due", "2024-09-23", "--percent", "10",
+                capsys=capsys)[0] == 0
+    status, _, err = _cli("export", NAME, "--format", "moodle", "--out", "m.csv", capsys=capsys)
+    assert status == 2 and "nothing says when" in err and not (folder / "m.csv").exists()
+    _write(folder / "class.csv", MOODLE_WORKSHEET.replace(
+        '"Maximum Grade"', '"Maximum Grade","Last modified (submission)"').replace(
+        '"14"\n', '"14","2024-09-22 10:00"\n'))
+    assert _cli("export", NAME, "--format", "moodle", "--roster", "class.csv", "--out", "m.csv",
+                capsys=capsys)[0] == 0
+
+
+def test_a_mark_above_the_maximum_is_pointed_out(course, capsys):
+    folder, gradebook = course
+    _graded(gradebook, CANVAS, marks={0: 4.0, 1: 4.0, 2: 4.0})
+    assert _cli("adjust", NAME, "1103", "--points", "1", "--reason", "bonus",
+                capsys=capsys)[0] == 0
+    status, _, err = _cli("export", NAME, "--format", "canvas", "--out", "c.csv", capsys=capsys)
+    assert status == 0 and "15 of 14 points, above the maximum" in err
+
+
+def test_a_stale_review_file_never_replaces_a_mark_made_since(course, capsys):
+    from autograder.review import write_review
+
+    folder, gradebook = course
+    _graded(gradebook, MOODLE, marks={0: 2.5})
+    review = folder / "review.csv"
+    write_review(review, [BRIEFING], _submissions(MOODLE), gradebook.manual(NAME))
+    # Since the file was written, Zoé's note was marked again on the marking page.
+    gradebook.record_manual(NAME, [(MOODLE[0], BRIEFING.name, 2.0, BRIEFING.points, "page")])
+    assert _cli("review-import", NAME, "review.csv", capsys=capsys)[0] == 0  # untouched rows
+    assert gradebook.manual(NAME)[MOODLE[0]][BRIEFING.name][0] == 2.0
+    write_review(review, [BRIEFING], _submissions(MOODLE), {MOODLE[0]: {
+        BRIEFING.name: (2.5, BRIEFING.points, "")}})  # as written before the page's mark
+    rows = _csv(review)
+    rows[0]["score"] = "3"  # a TA edits the stale file
+    with review.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    status, _, err = _cli("review-import", NAME, "review.csv", capsys=capsys)
+    assert status == 2 and "was 2.5 when this file was written and is now 2" in err
+    assert gradebook.manual(NAME)[MOODLE[0]][BRIEFING.name][0] == 2.0
+
+
+def test_a_student_is_found_without_accents_or_by_email_and_zero_is_refused(course, capsys):
+    folder, gradebook = course
+    _graded(gradebook, MOODLE)
+    _write(folder / "class.csv", MOODLE_WORKSHEET)
+    for who in ("Zoe Tremblay", "zoe@example.ca"):
+        assert _cli("adjust", NAME, who, "--points", "0.5", "--reason", "regrade",
+                    "--roster", "class.csv", capsys=capsys)[0] == 0
+    assert {a["submission"] for a in gradebook.adjustments(NAME)} == {MOODLE[0]}
+    status, _, err = _cli("adjust", NAME, "An Nguyen", "--points", "0", "--reason", "probe",
+                          capsys=capsys)
+    assert status == 2 and "changes nothing" in err

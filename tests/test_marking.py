@@ -158,3 +158,19 @@ def test_a_ta_marks_by_keyboard_and_a_killed_server_loses_nothing(marking):
             assert "1 of 3 sheets fully marked" in page.inner_text("#progress")
     finally:
         restarted.stop()
+
+
+def test_an_answer_marked_in_the_review_file_keeps_its_comment_when_marked_here(marking):
+    session_gradebook = marking["gradebook"]
+    from autograder.class_commands import marking_session as build
+
+    session = build(marking["args"], session_gradebook)
+    sheet = next(iter(session.sheets.values()))
+    session_gradebook.record_manual(NAME, [(sheet.submission, BRIEFING.name, 2.0, 4.0,
+                                            "Pas de données; très court")])
+    shown = {s["number"]: s for s in session.state()["sheets"]}[sheet.number]
+    assert shown["comments"][BRIEFING.name] == "Pas de données; très court"
+    for criterion in session.rubrics[BRIEFING.name].criteria:
+        session.mark(sheet.number, BRIEFING.name, criterion.name, 0)
+    comment = session_gradebook.manual(NAME)[sheet.submission][BRIEFING.name][2]
+    assert comment.startswith("Pas de données; très court (Finding first: 0 of 1;")
