@@ -130,11 +130,8 @@ def cmd_review_import(args: argparse.Namespace) -> int:
     name = assignment_name(args.name, args.root)
     questions = (questions_in_review(args.review) if _is_zip(args.name)
                  else manual_questions(get_assignment(args.name, args.root).source))
-    gradebook = _gradebook(args)
-    try:
+    with _gradebook(args) as gradebook:
         count, changed = import_review(args.review, questions, gradebook, name, args.by)
-    finally:
-        gradebook.close()
     print(f"{name}: the review file holds {count} marks; {changed} were new or changed and "
           "are recorded (autograder history lists every change)")
     return 0
@@ -159,19 +156,22 @@ def _free_response(name: str, root: Path, gradebook, manual: dict) -> dict[str, 
     return questions
 
 
+def _recorded_name(args: argparse.Namespace) -> str:
+    """The name an assignment's results are recorded under: an otter zip's own, else as given
+    (a project assignment, or one known only to the gradebook)."""
+    return assignment_name(args.name, args.root) if _is_zip(args.name) else args.name
+
+
 def _recorded(args: argparse.Namespace):
     """An assignment's name, results, free-response scores and questions, or a clear error if
     there are no results."""
-    name = assignment_name(args.name, args.root) if _is_zip(args.name) else args.name
-    gradebook = _gradebook(args)
-    try:
+    name = _recorded_name(args)
+    with _gradebook(args) as gradebook:
         results = gradebook.results(name)
         manual = gradebook.manual(name)
         questions = _free_response(args.name, args.root, gradebook, manual)
         adjustments = gradebook.adjustments(name)
         policies = gradebook.late_policies(name)
-    finally:
-        gradebook.close()
     withdrawn = {a["submission"] for a in adjustments if a["kind"] == "withdrawn"}
     results = [r for r in results if r.submission not in withdrawn]
     if not results:
@@ -304,12 +304,9 @@ def cmd_adjust(args: argparse.Namespace) -> int:
     if args.points == 0:
         raise ValueError("--points 0 changes nothing; give the points to add or take away")
     name, submission = _one_submission(args)
-    gradebook = _gradebook(args)
-    try:
+    with _gradebook(args) as gradebook:
         gradebook.adjust(name, submission, "points", args.reason, points=args.points,
                          entered_by=args.by)
-    finally:
-        gradebook.close()
     print(f"{submission}: {args.points:+g} points ({args.reason}), kept in the gradebook's "
           "history; exports and feedback include it")
     return 0
@@ -318,16 +315,13 @@ def cmd_adjust(args: argparse.Namespace) -> int:
 def cmd_withdraw(args: argparse.Namespace) -> int:
     """Leave one recorded submission out of everything after grading (a file removed from
     the download, a second upload), keeping it and the reason in the gradebook."""
-    name = assignment_name(args.name, args.root) if _is_zip(args.name) else args.name
-    gradebook = _gradebook(args)
-    try:
+    name = _recorded_name(args)
+    with _gradebook(args) as gradebook:
         recorded = {r.submission for r in gradebook.results(name)}
         if args.submission not in recorded:
             raise LookupError(f"no recorded submission is {args.submission!r}; give its path as "
                               "`autograder report` or an export's refusal names it")
         gradebook.adjust(name, args.submission, "withdrawn", args.reason, entered_by=args.by)
-    finally:
-        gradebook.close()
     print(f"{args.submission}: withdrawn ({args.reason}); exports, feedback and reports leave "
           "it out, and history keeps it")
     return 0
@@ -338,12 +332,9 @@ def cmd_extend(args: argparse.Namespace) -> int:
 
     until = parse_time(args.until)
     name, submission = _one_submission(args)
-    gradebook = _gradebook(args)
-    try:
+    with _gradebook(args) as gradebook:
         gradebook.adjust(name, submission, "extension", args.reason,
                          until=until.isoformat(sep=" ", timespec="minutes"), entered_by=args.by)
-    finally:
-        gradebook.close()
     print(f"{submission}: due {until:%Y-%m-%d %H:%M} ({args.reason})")
     return 0
 
@@ -354,22 +345,18 @@ def cmd_late_policy(args: argparse.Namespace) -> int:
     if not 0 <= args.percent <= 100:
         raise ValueError("--percent is a share of the points possible, from 0 to 100")
     due = parse_time(args.due)
-    name = assignment_name(args.name, args.root) if _is_zip(args.name) else args.name
-    gradebook = _gradebook(args)
-    try:
+    name = _recorded_name(args)
+    with _gradebook(args) as gradebook:
         gradebook.set_late_policy(name, due.isoformat(sep=" ", timespec="minutes"),
                                   args.percent, not args.once, entered_by=args.by)
-    finally:
-        gradebook.close()
     print(f"{name}: {LatePolicy(due, args.percent, not args.once).describe()}")
     return 0
 
 
 def cmd_history(args: argparse.Namespace) -> int:
     """Every change to the grades after grading, oldest first, with who made it and why."""
-    name = assignment_name(args.name, args.root) if _is_zip(args.name) else args.name
-    gradebook = _gradebook(args)
-    try:
+    name = _recorded_name(args)
+    with _gradebook(args) as gradebook:
         events = [(a["entered_at"], a["entered_by"], a["submission"],
                    f"{a['points']:+g} points" if a["kind"] == "points"
                    else "withdrawn" if a["kind"] == "withdrawn"
@@ -382,8 +369,6 @@ def cmd_history(args: argparse.Namespace) -> int:
                     f"late policy: due {p['due']}, {p['percent']:g}% "
                     f"{'per day' if p['per_day'] else 'once'}", "")
                    for p in gradebook.late_policies(name)]
-    finally:
-        gradebook.close()
     if args.who:
         events = [e for e in events if args.who in e[2] or e[2] == "(everyone)"]
     for when, who, submission, what, why in sorted(events, key=lambda e: e[0]):
@@ -477,8 +462,7 @@ def marking_session(args: argparse.Namespace, gradebook):
 def cmd_mark(args: argparse.Namespace) -> int:
     from autograder.marking_server import MarkingServer
 
-    gradebook = _gradebook(args)
-    try:
+    with _gradebook(args) as gradebook:
         session = marking_session(args, gradebook)
         server = MarkingServer(session, args.port)
         print(f"{len(session.sheets)} answer sheets of {session.assignment} to mark"
@@ -492,6 +476,4 @@ def cmd_mark(args: argparse.Namespace) -> int:
             print("the marking page is closed; every mark made is in the gradebook")
         finally:
             server.httpd.server_close()
-    finally:
-        gradebook.close()
     return 0

@@ -453,3 +453,9 @@ class Gradebook:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def __enter__(self) -> Gradebook:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
