@@ -99,7 +99,8 @@ def cmd_review(args: argparse.Namespace) -> int:
                 print(f"{name} has no free-response questions.")
                 return 0
             rows = write_review(args.out, questions,
-                                [(s, s.notebook_text) for s in submissions], recorded)
+                                [(s, s.notebook_text) for s in submissions], recorded,
+                                _starting_answers(args, len(questions)))
         if gradebook:  # exports then know what is still to mark, before any mark exists
             gradebook.record_questions(name, [(q.name, q.points) for q in questions])
     finally:
@@ -114,6 +115,17 @@ def cmd_review(args: argparse.Namespace) -> int:
               "--gradebook (or --db-url) that `autograder grade` used, or grade the submissions "
               "into this one before importing the scores.", file=sys.stderr)
     return 0
+
+
+def _starting_answers(args: argparse.Namespace, count: int) -> list[str]:
+    """The starting notebook's free-response answers (its placeholders), to tell an untouched
+    answer from a written one; an otter zip does not hold the starting notebook."""
+    from autograder.review import answers_in
+
+    if _is_zip(args.name):
+        return [""] * count
+    notebook = get_assignment(args.name, args.root).student_notebook
+    return answers_in(notebook.read_text(encoding="utf-8"), count)
 
 
 def _gradebook_arguments(args: argparse.Namespace) -> list[str]:
@@ -219,7 +231,12 @@ def _say(lines: list[str], heading: str) -> None:
 def _class_grades(args: argparse.Namespace, kind: str | None, refuse: bool = True):
     """The class's grades, after checking that each goes to exactly one student: everything
     that would stop an export or feedback is listed at once, before anything is written."""
-    from autograder.exports import class_grades, missing_identifiers, unmarked_report
+    from autograder.exports import (
+        class_grades,
+        missing_identifiers,
+        mixed_moodle_layout,
+        unmarked_report,
+    )
     from autograder.roster import load_roster, match_class
 
     recorded = _recorded(args)
@@ -240,6 +257,8 @@ def _class_grades(args: argparse.Namespace, kind: str | None, refuse: bool = Tru
         problems += [f"{label}: nothing {lms}'s import can match them by (give --roster with "
                      f"the class list {lms} exports)"
                      for label in missing_identifiers(kind, grades)]
+    if kind == "moodle":
+        problems += mixed_moodle_layout(grades)
     unmarked = unmarked_report(grades)
     advice = []
     if unmarked and args.unmarked == "refuse":
@@ -382,12 +401,35 @@ def cmd_report(args: argparse.Namespace) -> int:
     from autograder.report import class_status, write_question_scores
 
     name, roster, match, grades, possible = _class_grades(args, None, refuse=False)
-    for line in class_status(grades, match, possible):
+    handed_in = _other_files(args.submissions, match, roster) if args.submissions else {}
+    for line in class_status(grades, match, possible, handed_in):
         print(line)
     if args.questions:
         write_question_scores(args.questions, grades, possible)
         print(f"wrote each student's score on each question to {args.questions}")
+        left_out = len(match.unmatched) + sum(len(f) for f in match.duplicates.values())
+        if left_out:
+            print(f"  left out of it: {left_out} submission(s) that count for no one yet (see "
+                  "above); they appear once each goes to one student")
     return 0
+
+
+def _other_files(submissions: Path, match, roster) -> dict:
+    """What each student without a notebook handed in instead: the download's other files
+    (a PDF, a Word document), matched to the class list the way notebooks are."""
+    from autograder.batch import not_graded
+    from autograder.roster import match_class
+
+    if not submissions.exists():
+        raise FileNotFoundError(f"{submissions}: no such folder or zip of submissions")
+    others = match_class(not_graded(submissions), roster)
+    found: dict = {}
+    for file, student in others.students.items():
+        found.setdefault(student, []).append(file)
+    for student, files in others.duplicates.items():  # two files from one student
+        found.setdefault(student, []).extend(files)
+    with_notebook = set(match.students.values()) | set(match.duplicates)
+    return {s: sorted(f) for s, f in found.items() if s not in with_notebook}
 
 
 def cmd_similarity(args: argparse.Namespace) -> int:
@@ -433,7 +475,7 @@ def marking_session(args: argparse.Namespace, gradebook):
     """The marking session ``autograder mark`` serves (also built by the tests)."""
     from autograder.batch import open_submissions
     from autograder.marking import MarkingSession, parse_share, sheets_for
-    from autograder.review import answers_in
+    from autograder.review import answer_note, answers_in
     from autograder.roster import load_roster, match_class
     from autograder.rubrics import rubrics
 
@@ -451,10 +493,14 @@ def marking_session(args: argparse.Namespace, gradebook):
         answers = {s.name: dict(zip([q.name for q in questions],
                                     answers_in(s.notebook_text, len(questions)), strict=True))
                    for s in readable}
+    starting = dict(zip([q.name for q in questions],
+                        _starting_answers(args, len(questions)), strict=True))
+    notes = {s: {q: answer_note(a, starting[q]) for q, a in qa.items()}
+             for s, qa in answers.items()}
     match = match_class(sorted(answers), load_roster(args.roster))
     students = {s: (match.students[s].label if s in match.students else s) for s in answers}
     gradebook.record_questions(name, [(q.name, q.points) for q in questions])
-    sheets = sheets_for(name, answers, students, parse_share(args.share))
+    sheets = sheets_for(name, answers, students, parse_share(args.share), notes)
     return MarkingSession(name, rubrics(questions, prompts_from), sheets, gradebook,
                           args.by, args.show_names)
 

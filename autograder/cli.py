@@ -23,7 +23,7 @@
     autograder withdraw NAME SUBMISSION --reason WHY
     autograder late-policy NAME --due WHEN --percent P [--once]
     autograder history NAME [WHO]        every change after grading: who, what, when, why
-    autograder report NAME [--roster CSV] [--questions FILE]
+    autograder report NAME [--roster CSV] [--questions FILE] [--submissions DOWNLOAD]
                                          where the class stands; each question's scores
     autograder similarity NAME SUBMISSIONS
                                          answers (nearly) the same across the class
@@ -413,6 +413,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("name", help="the assignment's name, or its otter zip's path")
     report.add_argument("--questions", type=Path, help="write each student's score on each "
                         "question to this CSV (item analysis)")
+    report.add_argument("--submissions", type=Path, help="the download (folder or zip) that "
+                        "was graded: students who handed in only a PDF or another file that "
+                        "is not a notebook are then named as such, not as absent")
     _add_class_options(report)
     _add_gradebook_options(report)
     report.set_defaults(func=cmd_report)

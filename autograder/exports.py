@@ -187,6 +187,18 @@ def moodle_layout(grades: list[Grade]) -> str:
                                          for g in grades) else "gradebook"
 
 
+def mixed_moodle_layout(grades: list[Grade]) -> list[str]:
+    """Students without a participant identifier in a class where others have one. Moodle's
+    worksheet import needs it on every row, its gradebook import needs none: a few missing
+    would quietly send the whole class the other way, with blank usernames."""
+    without = [g for g in grades if not g.student.lms_id.startswith("Participant ")]
+    if not without or len(without) == len(grades):
+        return []
+    return [f"{g.student.label} ({g.result.submission}): no Moodle participant identifier, "
+            "while the rest of the class has one (is it from this assignment's download, and "
+            "on its grading worksheet?)" for g in without]
+
+
 def missing_identifiers(kind: str, grades: list[Grade]) -> list[str]:
     """Students the LMS could not match: no identifier of the kind its import reads."""
     def identified(student: Student) -> bool:
@@ -204,6 +216,35 @@ def _shown(grade: Grade, unmarked: str) -> str:
     return "" if not grade.complete and unmarked == "blank" else pts(grade.score)
 
 
+def student_note(status: str, reason: str) -> str:
+    """What a student is told of a notebook not graded as handed in. The gradebook's reason is
+    written for the instructor ("rename it ... and grade again"); the student is told what
+    happened to their file and what to do, in their terms. "" when there is nothing to say."""
+    if status == "completed":
+        return reason  # the cells that raised an error or ran too long: the student's to fix
+    if status == "invalid" and reason.startswith("a notebook renamed"):
+        ending = reason.split("'")[1] if reason.count("'") >= 2 else "another ending"
+        return (f"your file's name ends in {ending!r} instead of '.ipynb', so it could not be "
+                "graded as handed in; your instructor will tell you what happens next")
+    if status == "invalid" and reason.startswith("not a notebook"):
+        return (f"your file could not be opened as a Jupyter notebook ({reason}); hand in the "
+                ".ipynb file itself, downloaded from Jupyter (File > Download)")
+    if status == "invalid":
+        return ("your notebook does not seem to be this assignment's (none of its questions "
+                "were found in it); check that you handed in the right file")
+    if status == "timeout":
+        return ("your notebook was still running when the time allowed ran out, so nothing "
+                "could be graded; restart it and run all its cells to find the cell that does "
+                "not finish")
+    if status == "memory-limit":
+        return f"your notebook used more memory than allowed: {reason}"
+    if status == "crashed":
+        return ("your notebook stopped before it finished, so nothing could be graded; "
+                "restart it and run all its cells to check that it runs to the end")
+    return ("your notebook could not be graded because of a problem with the grading itself, "
+            "not with your work; your instructor will grade it again")
+
+
 def _comment(grade: Grade) -> str:
     note = f"{pts(grade.score)} / {pts(grade.possible)}"
     if not grade.complete:
@@ -215,7 +256,7 @@ def _comment(grade: Grade) -> str:
     if changes:
         note += f" ({'; '.join(changes)})"
     if grade.result.status != "completed":
-        note += f" ({grade.result.status}: {grade.result.reason})"
+        note += f" ({student_note(grade.result.status, grade.result.reason)})"
     return note
 
 
@@ -264,8 +305,9 @@ def feedback_text(assignment: str, grade: Grade) -> str:
     else:
         lines.append(f"Score so far: {pts(grade.score)} / {pts(grade.possible)} "
                      f"(not marked yet: {', '.join(grade.unmarked)})")
-    if result.status != "completed" or result.reason:
-        lines.append(f"Grading note ({result.status}): {result.reason}")
+    note = student_note(result.status, result.reason)
+    if note:
+        lines.append(f"Grading note: {note[0].upper()}{note[1:]}")
     lines.append("")
     for question in result.questions:
         lines.append(f"{question.question}: {pts(question.score)} / {pts(question.possible)}"

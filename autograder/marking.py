@@ -12,7 +12,7 @@ with the comment and the criterion-by-criterion marks the student will read.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from autograder.gradebook import Gradebook
 from autograder.rubrics import Rubric
@@ -24,6 +24,7 @@ class Sheet:
     submission: str
     student: str  # shown only when names are asked for
     answers: dict[str, str]  # question -> the student's answer
+    notes: dict[str, str] = field(default_factory=dict)  # question -> "no answer written"...
 
 
 def parse_share(text: str | None) -> tuple[int, int]:
@@ -40,13 +41,16 @@ def parse_share(text: str | None) -> tuple[int, int]:
 
 
 def sheets_for(assignment: str, answers: dict[str, dict[str, str]], students: dict[str, str],
-               share: tuple[int, int] = (1, 1)) -> list[Sheet]:
-    """This marker's sheets, numbered in the assignment's shuffled order."""
+               share: tuple[int, int] = (1, 1),
+               notes: dict[str, dict[str, str]] | None = None) -> list[Sheet]:
+    """This marker's sheets, numbered in the assignment's shuffled order; ``notes`` flags
+    answers a marker should know about before reading (none written)."""
+    notes = notes or {}
     order = sorted(answers)
     random.Random(f"marking:{assignment}").shuffle(order)
     mine, total = share
     return [Sheet(position + 1, submission, students.get(submission, submission),
-                  answers[submission])
+                  answers[submission], notes.get(submission, {}))
             for position, submission in enumerate(order) if position % total == mine - 1]
 
 
@@ -77,6 +81,7 @@ class MarkingSession:
                         "label": f"Sheet {s.number}" + (f": {s.student}" if self.show_names
                                                         else ""),
                         "answers": s.answers,
+                        "notes": s.notes,
                         "marks": {q: {c: points for c, (points, _, _) in
                                       marks.get(s.submission, {}).get(q, {}).items() if c}
                                   for q in self.rubrics},

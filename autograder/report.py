@@ -14,12 +14,15 @@ from collections import Counter
 from pathlib import Path
 
 from autograder.exports import Grade, pts
-from autograder.roster import ClassMatch
+from autograder.roster import ClassMatch, Student
 from autograder.tables import write_for_spreadsheets
 
 
-def class_status(grades: list[Grade], match: ClassMatch, possible: float) -> list[str]:
-    """The report's lines, most urgent first."""
+def class_status(grades: list[Grade], match: ClassMatch, possible: float,
+                 handed_in: dict[Student, list[str]] | None = None) -> list[str]:
+    """The report's lines, most urgent first. ``handed_in`` is what students without a
+    notebook handed in instead (a PDF, a Word file), when the download was given."""
+    handed_in = handed_in or {}
     statuses = Counter(g.result.status for g in grades)
     lines = [f"{len(grades)} students graded, out of {pts(possible)} points: "
              + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))]
@@ -34,7 +37,7 @@ def class_status(grades: list[Grade], match: ClassMatch, possible: float) -> lis
              if g.result.status != "completed"])
     section("free responses to mark",
             [f"{g.student.label}: {', '.join(g.unmarked)}" for g in grades if g.unmarked])
-    section("late", [f"{g.student.label}: -{pts(g.penalty.points)} ({g.penalty.reason})"
+    section("late", [f"{g.student.label}: {pts(-g.penalty.points)} ({g.penalty.reason})"
                      for g in grades if g.penalty])
     section("adjusted", [f"{g.student.label}: " + "; ".join(
         f"{points:+g} ({reason})" for points, reason in g.adjustments)
@@ -42,7 +45,9 @@ def class_status(grades: list[Grade], match: ClassMatch, possible: float) -> lis
     section("submissions that count for no one", match.problems())
     section("superseded by a later submission",
             [f"{older} (by {newer})" for older, newer in match.superseded.items()])
-    section("no submission", [s.label for s in match.absent])
+    section("handed in no notebook, only other files (grade it by hand, or ask for the "
+            "notebook)", [f"{s.label}: {', '.join(files)}" for s, files in handed_in.items()])
+    section("no submission", [s.label for s in match.absent if s not in handed_in])
     if grades:
         scores = [g.score for g in grades if g.complete]
         if scores:
@@ -82,7 +87,7 @@ def write_question_scores(path: Path, grades: list[Grade], possible: float) -> N
             if question in marks:
                 values[question].append(marks[question])
         row += [pts(sum(p for p, _ in grade.adjustments)) if grade.adjustments else "",
-                pts(grade.penalty.points) if grade.penalty else "",
+                pts(-grade.penalty.points) if grade.penalty else "",
                 pts(grade.score) if grade.complete else "incomplete"]
         rows.append(row)
     points = auto | manual

@@ -24,8 +24,8 @@ from autograder.batch import Submission
 from autograder.gradebook import Gradebook
 from autograder.tables import read_table, unquoted, write_for_spreadsheets
 
-REVIEW_COLUMNS = ["submission", "question", "points_possible", "answer", "score", "comment",
-                  "score_when_written", "comment_when_written"]
+REVIEW_COLUMNS = ["submission", "question", "points_possible", "answer", "note", "score",
+                  "comment", "score_when_written", "comment_when_written"]
 # The last two say what the gradebook held when the file was written: a row still saying the
 # same is not a mark of the file's, and never replaces a mark made since (on the marking page).
 BEGIN, END = "<!-- BEGIN QUESTION -->", "<!-- END QUESTION -->"
@@ -100,6 +100,21 @@ def answers_in(notebook_text: str, count: int) -> list[str]:
     return answers[:count]
 
 
+# What Otter Assign leaves in a free-response answer cell for the student to replace.
+PLACEHOLDERS = ("_Type your answer here, replacing this text._", "...")
+
+
+def answer_note(answer: str, starting: str = "") -> str:
+    """What a marker should know of an answer before reading it: that there is none, or that
+    it is still the starting notebook's text (worth 0 unless the marker decides otherwise)."""
+    text = answer.strip()
+    if not text:
+        return "no answer"
+    if text in PLACEHOLDERS or (starting.strip() and text == starting.strip()):
+        return "unchanged from the starting notebook: no answer written"
+    return ""
+
+
 Marks = dict[str, dict[str, tuple[float, float, str]]]  # submission -> question -> mark
 
 
@@ -132,12 +147,14 @@ def _as_written(row: dict) -> bool:
 
 
 def write_review(path: Path, questions: list[ManualQuestion],
-                 submissions: list[tuple[Submission, str]], recorded: Marks | None = None
-                 ) -> int:
+                 submissions: list[tuple[Submission, str]], recorded: Marks | None = None,
+                 starting: list[str] | None = None) -> int:
     """Write the review CSV, with the marks already recorded filled in; returns the number of
-    rows. ``submissions`` pairs each submission with its notebook's text. Refuses to replace
-    a file holding marks the gradebook does not."""
+    rows. ``submissions`` pairs each submission with its notebook's text; ``starting`` is the
+    starting notebook's answers, so an untouched one is noted. Refuses to replace a file
+    holding marks the gradebook does not."""
     recorded = recorded or {}
+    starting = starting or [""] * len(questions)
     lost = unrecorded_marks(path, recorded)
     if lost:
         shown = "; ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
@@ -146,12 +163,15 @@ def write_review(path: Path, questions: list[ManualQuestion],
                          "`autograder review-import`, or write to another file with --out.")
     rows = []
     for submission, text in submissions:
-        for question, answer in zip(questions, answers_in(text, len(questions)), strict=True):
+        for question, answer, start in zip(questions, answers_in(text, len(questions)),
+                                           starting, strict=True):
             score, _possible, comment = recorded.get(submission.name, {}).get(
                 question.name, (None, 0.0, ""))
             shown = "" if score is None else f"{score:g}"
+            note = (f"not graded: {submission.problem}" if submission.cells is None
+                    else answer_note(answer, start))
             rows.append([submission.name, question.name, f"{question.points:g}",
-                         answer or "(no answer)", shown, comment, shown, comment])
+                         answer or "(no answer)", note, shown, comment, shown, comment])
     write_for_spreadsheets(path, REVIEW_COLUMNS, rows)
     return len(rows)
 

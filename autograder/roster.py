@@ -95,7 +95,7 @@ def _when(text: str, path, line: int) -> datetime | None:
 
 def _canvas(table) -> Roster:
     students, points = [], {}
-    for _line, row in table.rows:
+    for line, row in table.rows:
         name = row.get("Student", "")
         if name == "Points Possible":
             points = {c: v for c, v in row.items() if v}
@@ -103,22 +103,24 @@ def _canvas(table) -> Roster:
         identities = _plain_keys(row.get("SIS Login ID", ""), row.get("SIS User ID", ""))
         if row.get("ID"):
             identities.add(f"canvas:{row['ID']}")
-        students.append(Student(name, row.get("SIS Login ID", ""), "", row.get("SIS User ID", ""),
-                                row.get("ID", ""), identities=frozenset(identities)))
-    return Roster("canvas", students, table.columns, points)
+        students.append((line, Student(name, row.get("SIS Login ID", ""), "",
+                                       row.get("SIS User ID", ""), row.get("ID", ""),
+                                       identities=frozenset(identities))))
+    return Roster("canvas", _distinct(table.path, students), table.columns, points)
 
 
 def _brightspace(table) -> Roster:
     students = []
-    for _line, row in table.rows:
+    for line, row in table.rows:
         full = " ".join(p for p in (row.get("First Name", ""), row.get("Last Name", "")) if p)
         identities = _plain_keys(row.get("Username", ""), row.get("OrgDefinedId", ""),
                                  row.get("Email", ""))
         if full:
             identities.add(f"brightspace:{normalized_name(full)}")
-        students.append(Student(full, row.get("Username", ""), row.get("Email", ""),
-                                row.get("OrgDefinedId", ""), identities=frozenset(identities)))
-    return Roster("brightspace", students, table.columns)
+        students.append((line, Student(full, row.get("Username", ""), row.get("Email", ""),
+                                       row.get("OrgDefinedId", ""),
+                                       identities=frozenset(identities))))
+    return Roster("brightspace", _distinct(table.path, students), table.columns)
 
 
 def _moodle(table) -> Roster:
@@ -131,12 +133,11 @@ def _moodle(table) -> Roster:
                              "Moodle's 'Participant <number>'")
         identities = {f"moodle:{number}"} | _plain_keys(
             row.get("Username", ""), row.get("ID number", ""), row.get("Email address", ""))
-        students.append(Student(row.get("Full name", ""), row.get("Username", ""),
-                                row.get("Email address", ""), row.get("ID number", ""),
-                                identifier, identities=frozenset(identities),
-                                submitted_at=_when(row.get("Last modified (submission)", ""),
-                                                   table.path, line)))
-    return Roster("moodle", students, table.columns)
+        students.append((line, Student(
+            row.get("Full name", ""), row.get("Username", ""), row.get("Email address", ""),
+            row.get("ID number", ""), identifier, identities=frozenset(identities),
+            submitted_at=_when(row.get("Last modified (submission)", ""), table.path, line))))
+    return Roster("moodle", _distinct(table.path, students), table.columns)
 
 
 def _own(table) -> Roster:
@@ -150,13 +151,36 @@ def _own(table) -> Roster:
                              f"{submission!r} appears twice")
         seen[submission] = line
         stem = PurePosixPath(submission).name.removesuffix(".ipynb").removesuffix(".zip")
-        students.append(Student(row.get("name", ""), row.get("username", ""),
-                                row.get("email", ""), row.get("student_id", ""),
-                                submission=submission,
-                                identities=frozenset(_plain_keys(stem)),
-                                submitted_at=_when(row.get("submitted_at", ""), table.path,
-                                                   line)))
-    return Roster("own", students, table.columns)
+        students.append((line, Student(
+            row.get("name", ""), row.get("username", ""), row.get("email", ""),
+            row.get("student_id", ""), submission=submission,
+            identities=frozenset(_plain_keys(stem)),
+            submitted_at=_when(row.get("submitted_at", ""), table.path, line))))
+    return Roster("own", _distinct(table.path, students), table.columns)
+
+
+IDENTIFYING = {"lms_id": "LMS ID", "username": "username", "student_id": "student ID",
+               "email": "email"}
+
+
+def _distinct(path, rows: list[tuple[int, Student]]) -> list[Student]:
+    """The class list's students, refusing a row that repeats another's identifier: a row
+    pasted twice, or two people given one username. Left in, the submission would match
+    both rows and neither, and the student would be listed as absent twice."""
+    first: dict[tuple[str, str], int] = {}
+    for line, student in rows:
+        for attribute, described in IDENTIFYING.items():
+            value = normalized_name(getattr(student, attribute).strip().lstrip("#"))
+            if not value:
+                continue
+            earlier = first.setdefault((attribute, value), line)
+            if earlier != line:
+                same = "repeats" if student == next(s for n, s in rows if n == earlier) \
+                    else "has the same " + described + " as"
+                raise ValueError(f"{path}: row {line} {same} row {earlier} "
+                                 f"({described} {getattr(student, attribute)!r}); keep one "
+                                 "row per student")
+    return [student for _line, student in rows]
 
 
 def load_roster(path: Path | None) -> Roster | None:

@@ -74,6 +74,8 @@ def test_review_file_holds_each_answer_and_no_solution(graded):
         ("alice.ipynb", q, pts), ("bob.ipynb", q, pts), ("carol.ipynb", q, pts)]
     assert rows[0]["answer"] == NOTE
     assert "Type your answer here" in rows[1]["answer"]
+    assert (rows[0]["note"], rows[1]["note"]) == (  # bob left the placeholder as it was
+        "", "unchanged from the starting notebook: no answer written")
     assert "Example answer" not in graded["review"].read_text()
     assert all(r["score"] == "" for r in rows)
 

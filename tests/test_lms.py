@@ -71,6 +71,7 @@ def test_students_are_distinct_in_per_student_folders_and_in_one_shared_folder()
 
 
 def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode(encoding))
     return path
 
@@ -146,6 +147,15 @@ def test_a_name_shared_by_two_students_is_not_guessed(tmp_path):
     twins = BRIGHTSPACE_EXPORT + "#S1105,#antwo,Nguyen,An,an2@example.ca,,#\n"
     match = match_class(BRIGHTSPACE, load_roster(_write(tmp_path / "c.csv", twins)))
     assert "2 students on the class list could be its author" in match.unmatched[BRIGHTSPACE[1]]
+
+
+def test_a_repeated_class_list_row_is_named_not_listed_twice(tmp_path):
+    pasted = BRIGHTSPACE_EXPORT + "#S1102,#anguyen,Nguyen,An,an@example.ca,,#\n"
+    with pytest.raises(ValueError, match=r"row 6 repeats row 3 \(username '#anguyen'\)"):
+        load_roster(_write(tmp_path / "c.csv", pasted))
+    shared = MOODLE_WORKSHEET + '"Participant 657741","Eve Li","an@example.ca","","","14"\n'
+    with pytest.raises(ValueError, match="row 6 has the same email as row 3"):
+        load_roster(_write(tmp_path / "m.csv", shared))
 
 
 # ---- the command line, on a gradebook holding a class's results -------------------------
@@ -259,6 +269,14 @@ def test_moodle_download_exports_the_grading_worksheet_and_feedback_per_student(
     index = _csv(folder / "fb" / "index.csv")
     assert {r["lms_id"] for r in index} == {"Participant 657737", "Participant 657738",
                                             "Participant 657739"}
+
+
+def test_a_moodle_class_partly_without_participant_identifiers_is_refused(course, capsys):
+    folder, gradebook = course
+    _graded(gradebook, MOODLE[:2] + ["extra-copy.ipynb"])  # a file added to the download
+    status, _, err = _cli("export", NAME, "--format", "moodle", "--out", "m.csv", capsys=capsys)
+    assert status == 2 and not (folder / "m.csv").exists()
+    assert "extra-copy (extra-copy.ipynb): no Moodle participant identifier" in err
 
 
 def test_two_submissions_from_one_student_get_no_feedback_until_one_is_removed(course,
@@ -453,6 +471,16 @@ def test_status_report_and_question_scores(course, capsys):
     assert "Dana Roy (Participant 657740): invalid: a notebook renamed" in out
     assert f"Chidi Okafor (Participant 657739): {BRIEFING.name}" in out  # still to mark
     assert "no submission (1):\n  Eve Li" in out
+    download = folder / "download"  # Eve handed in a PDF of her notebook, not the notebook
+    _write(download / "Eve Li_657741_assignsubmission_file_" / "service-performance.pdf", "%PDF")
+    _write(download / MOODLE[0], "{}")
+    status, out, err = _cli("report", NAME, "--roster", "class.csv", "--submissions",
+                            "download", capsys=capsys)
+    assert status == 0, err
+    assert ("only other files (grade it by hand, or ask for the notebook) (1):\n  Eve Li "
+            "(Participant 657741): Eve Li_657741_assignsubmission_file_/service-performance.pdf"
+            ) in out
+    assert "no submission" not in out
     rows = _csv(folder / "q.csv")
     assert [r["student"] for r in rows] == ["An Nguyen", "Chidi Okafor", "Dana Roy",
                                             "Zoé Tremblay", "(mean)", "(share with full marks)"]
@@ -527,6 +555,28 @@ def test_a_renamed_notebook_graded_again_replaces_its_invalid_upload(course, cap
     status, _, err = _cli("export", NAME, "--format", "moodle", "--out", "m.csv", capsys=capsys)
     assert status == 0, err
     assert f"{renamed} is superseded by the later {MOODLE[1]}" in err
+
+
+def test_students_are_told_in_their_terms_why_a_file_was_not_graded(course, capsys):
+    from autograder.batch import _misnamed
+
+    folder, gradebook = course
+    renamed = _misnamed(MOODLE[2] + ".txt", b"{}")  # the grader's own reason, for instructors
+    assert "grade again" in renamed.problem
+    for submission in MOODLE[:2]:
+        gradebook.record(NAME, _result(submission, 8.0))
+    gradebook.record(NAME, SubmissionResult(renamed.name, renamed.sha256, "invalid",
+                                            renamed.problem, 0.0, 10.0, 0.0, 0.0, [], "",
+                                            "tests-v1"))
+    assert _cli("export", NAME, "--format", "moodle", "--out", "m.csv",
+                "--unmarked", "blank", capsys=capsys)[0] == 0
+    comment = {r["Identifier"]: r["Feedback comments"]
+               for r in _csv(folder / "m.csv")}["Participant 657739"]
+    assert "ends in '.txt' instead of '.ipynb'" in comment and "grade again" not in comment
+    assert _cli("feedback", NAME, "--out", "fb", "--unmarked", "partial", capsys=capsys)[0] == 0
+    text = next((folder / "fb").glob("Chidi*/*.txt")).read_text()
+    assert "Grading note: Your file's name ends in '.txt'" in text
+    assert "grade again" not in text
 
 
 def test_a_second_upload_is_withdrawn_with_a_reason_not_a_new_gradebook(course, capsys):

@@ -87,6 +87,20 @@ def _request(url: str, token: str | None = None, host: str | None = None) -> int
         return error.code
 
 
+def test_an_untouched_answer_is_pointed_out_to_the_marker(tmp_path):
+    folder = tmp_path / "download"
+    folder.mkdir()
+    (folder / "untouched.ipynb").write_text(ASSIGNMENT.student_notebook.read_text())
+    (folder / "written.ipynb").write_text(_answered("A briefing note."))
+    args = build_parser().parse_args(["mark", NAME, str(folder), "--gradebook",
+                                      str(tmp_path / "grades.db")])
+    with Gradebook(database_url(tmp_path / "grades.db")) as gradebook:
+        sheets = marking_session(args, gradebook).state()["sheets"]
+    notes = {s["answers"][BRIEFING.name].strip()[:8]: s["notes"][BRIEFING.name] for s in sheets}
+    assert notes == {"_Type yo": "unchanged from the starting notebook: no answer written",
+                     "A briefi": ""}
+
+
 def test_data_needs_the_token_and_this_host(marking):
     server = marking["server"]
     base = server.url.split("#")[0].rstrip("/")

@@ -54,6 +54,9 @@ function show() {
   $("sheet-heading").textContent = `${s.label}, ${q.name} (${q.points} points)`;
   $("prompt").textContent = q.prompt || "(the prompt was not found in the notebook)";
   $("answer").textContent = s.answers[q.name] || "(no answer)";
+  const note = (s.notes || {})[q.name] || "";
+  $("answer-note").textContent = note ? `Note: ${note}.` : "";
+  $("answer-note").hidden = !note;
   const criteria = q.criteria.map((c, ci) => {
     const fieldset = document.createElement("fieldset");
     const legend = document.createElement("legend");
