@@ -438,18 +438,24 @@ def cmd_similarity(args: argparse.Namespace) -> int:
     from collections import Counter
 
     from autograder.batch import open_submissions
+    from autograder.review import manual_questions
     from autograder.roster import load_roster, match_class
     from autograder.similarity import answers, similar_answers, starting_answers
     from autograder.tables import write_for_spreadsheets
 
     name = assignment_name(args.name, args.root)
-    starting = {} if _is_zip(args.name) else starting_answers(
-        get_assignment(args.name, args.root).student_notebook.read_text(encoding="utf-8"))
+    if _is_zip(args.name):  # an otter zip names no free-response question
+        manual, starting = [q.name for q in _questions_given(args.question)], {}
+    else:
+        assignment = get_assignment(args.name, args.root)
+        manual = [q.name for q in manual_questions(assignment.source)]
+        starting = starting_answers(assignment.student_notebook.read_text(encoding="utf-8"),
+                                    manual)
     with open_submissions(args.submissions, name) as submissions:
         texts = {s.name: s.notebook_text for s in submissions if s.cells is not None}
     match = match_class(sorted(texts), load_roster(args.roster))
     label = {s: (match.students[s].label if s in match.students else s) for s in texts}
-    found = similar_answers(texts, starting, args.threshold)
+    found = similar_answers(texts, starting, args.threshold, manual)
     without = sorted(s for s, text in texts.items() if not answers(text))
     pairs = Counter((m.first, m.second) for m in found)
     print(f"{len(texts)} notebooks compared, question by question; {len(pairs)} pair(s) of "

@@ -428,6 +428,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "(default: 0.9)")
     similar.add_argument("--out", type=Path, help="also write the pairs to this CSV")
     similar.add_argument("--roster", type=Path, help="the class list, to name the students")
+    similar.add_argument("--question", action="append", default=[], metavar="NAME=POINTS",
+                         help="for an otter zip: each free-response question, in order, to "
+                         "name it in the report (else 'answer N')")
     similar.set_defaults(func=cmd_similarity)
     doctor = sub.add_parser("doctor", help="what this machine gives to contain submissions")
     doctor.set_defaults(func=_cmd_doctor)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from autograder.notebook_cells import cell_source, is_answer_cell
 from autograder.otter_compat import is_otter_cell
 
 STUDENT_ID = re.compile(r"[^A-Za-z0-9_.@-]+")
@@ -40,11 +41,6 @@ class Collected:
     problem: str = ""  # why it was not
 
 
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
 def _nbgrader(cell: dict) -> dict:
     meta = cell.get("metadata")
     meta = meta.get("nbgrader") if isinstance(meta, dict) else None
@@ -54,12 +50,6 @@ def _nbgrader(cell: dict) -> dict:
 def is_nbgrader_notebook(notebook: dict) -> bool:
     return any(_nbgrader(c).get("grade_id") for c in notebook.get("cells", [])
                if isinstance(c, dict))
-
-
-def _is_answer(cell: dict) -> bool:
-    tags = (cell.get("metadata") or {}).get("tags") if isinstance(cell.get("metadata"),
-                                                                 dict) else None
-    return isinstance(tags, list) and "otter_answer_cell" in tags
 
 
 def _question_of(grade_id: str) -> str:
@@ -76,7 +66,7 @@ def from_otter(student: dict, release: dict) -> dict:
         meta = _nbgrader(cell)
         if meta.get("grade") and not meta.get("solution"):
             tests.setdefault(_question_of(meta["grade_id"]), []).append(cell)
-    theirs = [c for c in student.get("cells", []) if isinstance(c, dict) and _is_answer(c)]
+    theirs = [c for c in student.get("cells", []) if isinstance(c, dict) and is_answer_cell(c)]
     if len(theirs) != len(answers):
         raise ValueError(f"it has {len(theirs)} answer cells where the assignment has "
                          f"{len(answers)}: answer cells were deleted or added, or it is another "
@@ -92,9 +82,9 @@ def from_otter(student: dict, release: dict) -> dict:
     for cell in student["cells"]:
         if not isinstance(cell, dict):
             continue
-        if cell.get("cell_type") == "code" and is_otter_cell(_source(cell)):
+        if cell.get("cell_type") == "code" and is_otter_cell(cell_source(cell)):
             continue  # otter's set-up and checks: nbgrader's test cells take their place
-        if _is_answer(cell):
+        if is_answer_cell(cell):
             released = answers[seen]
             new = copy.deepcopy(cell)
             new["id"] = released.get("id", new.get("id"))

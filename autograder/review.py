@@ -22,13 +22,13 @@ import yaml
 
 from autograder.batch import Submission
 from autograder.gradebook import Gradebook
+from autograder.notebook_cells import BEGIN, cell_source, free_responses, notebook_cells
 from autograder.tables import read_table, unquoted, write_for_spreadsheets
 
 REVIEW_COLUMNS = ["submission", "question", "points_possible", "answer", "note", "score",
                   "comment", "score_when_written", "comment_when_written"]
 # The last two say what the gradebook held when the file was written: a row still saying the
 # same is not a mark of the file's, and never replaces a mark made since (on the marking page).
-BEGIN, END = "<!-- BEGIN QUESTION -->", "<!-- END QUESTION -->"
 
 
 @dataclass(frozen=True)
@@ -54,12 +54,8 @@ def manual_questions(source: Path) -> list[ManualQuestion]:
 
 def count_answers(notebook_text: str) -> int:
     """How many free-response questions a notebook holds (otter's question markers)."""
-    try:
-        cells = json.loads(notebook_text)["cells"]
-    except (ValueError, KeyError, TypeError):
-        return 0
-    return sum("".join(c.get("source", "")).lstrip().startswith(BEGIN)
-               for c in cells if isinstance(c, dict))
+    return sum(cell_source(c).lstrip().startswith(BEGIN)
+               for c in notebook_cells(notebook_text) or [])
 
 
 def questions_in_review(path: Path) -> list[ManualQuestion]:
@@ -82,22 +78,7 @@ def questions_in_review(path: Path) -> list[ManualQuestion]:
 
 def answers_in(notebook_text: str, count: int) -> list[str]:
     """The text between each manual question's prompt and its end marker, in order."""
-    try:
-        cells = json.loads(notebook_text)["cells"]
-    except (ValueError, KeyError, TypeError):
-        return [""] * count
-    answers, current = [], None
-    for cell in cells:
-        text = "".join(cell.get("source", "")) if isinstance(cell, dict) else ""
-        if text.lstrip().startswith(END) and current is not None:
-            answers.append("\n\n".join(current).strip())
-            current = None
-        elif text.lstrip().startswith(BEGIN):
-            current = []
-        elif current is not None:
-            current.append(text)
-    answers += [""] * (count - len(answers))
-    return answers[:count]
+    return free_responses(notebook_cells(notebook_text), count)
 
 
 # What Otter Assign leaves in a free-response answer cell for the student to replace.

@@ -14,14 +14,14 @@ never changes a score.
 from __future__ import annotations
 
 import io
-import json
 import re
 import tokenize
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import combinations
 
-CHECK = re.compile(r"""grader\.check\(\s*["']([^"']+)["']\s*\)""")
+from autograder.notebook_cells import answer_cells, cell_source, notebook_cells
+
 MIN_TOKENS = 12  # answers shorter than this look alike whoever writes them
 
 
@@ -56,47 +56,30 @@ def text_tokens(text: str) -> tuple[str, ...]:
     return tuple(re.findall(r"\w+", text.casefold()))
 
 
-def _source(cell: dict) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
+def answers(notebook_text: str, manual_names: list[str] | tuple[str, ...] = ()
+            ) -> list[Answer]:
+    """A notebook's answers, each named by its question (``manual_names``: the assignment's
+    free-response questions, in order)."""
+    return [Answer(a.question, "code", code_tokens(cell_source(a.cell)))
+            if a.cell.get("cell_type") == "code"
+            else Answer(a.question, "text", text_tokens(cell_source(a.cell)))
+            for a in answer_cells(notebook_cells(notebook_text) or [], manual_names)]
 
 
-def answers(notebook_text: str) -> list[Answer]:
-    """A notebook's answers: its cells tagged ``otter_answer_cell``, each named by the
-    question whose ``grader.check`` follows it (a free response: by its number among the
-    answer cells)."""
-    try:
-        cells = [c for c in json.loads(notebook_text).get("cells", []) if isinstance(c, dict)]
-    except (ValueError, AttributeError):
-        return []
-    found = []
-    for index, cell in enumerate(cells):
-        tags = (cell.get("metadata") or {}).get("tags") if isinstance(cell.get("metadata"),
-                                                                     dict) else None
-        if not (isinstance(tags, list) and "otter_answer_cell" in tags):
-            continue
-        following = cells[index + 1:index + 2]
-        named = CHECK.search(_source(following[0])) if following else None
-        question = named[1] if named else f"answer {len(found) + 1}"
-        if cell.get("cell_type") == "code":
-            found.append(Answer(question, "code", code_tokens(_source(cell))))
-        else:
-            found.append(Answer(question, "text", text_tokens(_source(cell))))
-    return found
-
-
-def starting_answers(student_notebook_text: str) -> dict[str, tuple[str, ...]]:
+def starting_answers(student_notebook_text: str, manual_names: list[str] | tuple[str, ...] = ()
+                     ) -> dict[str, tuple[str, ...]]:
     """The answers as the notebook hands them out, which every blank submission shares."""
-    return {a.question: a.tokens for a in answers(student_notebook_text)}
+    return {a.question: a.tokens for a in answers(student_notebook_text, manual_names)}
 
 
 def similar_answers(notebooks: dict[str, str], starting: dict[str, tuple[str, ...]],
-                    threshold: float = 0.9) -> list[Match]:
+                    threshold: float = 0.9, manual_names: list[str] | tuple[str, ...] = ()
+                    ) -> list[Match]:
     """Every pair of submissions and question whose answers are at least ``threshold``
     similar, most similar first."""
     by_question: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
     for name, text in sorted(notebooks.items()):
-        for answer in answers(text):
+        for answer in answers(text, manual_names):
             if len(answer.tokens) < MIN_TOKENS or answer.tokens == starting.get(answer.question):
                 continue
             by_question.setdefault(answer.question, []).append((name, answer.tokens))

@@ -539,7 +539,7 @@ def test_answers_alike_across_the_class_are_reported_and_nothing_else(tmp_path, 
     assert "1 pair(s) of students" in out and "alice and bob: 2 answer(s):" in out
     rows = _csv(tmp_path / "alike.csv")
     assert {(r["student"], r["other student"], r["question"]) for r in rows} == {
-        ("alice", "bob", "q4"), ("alice", "bob", "answer 17")}
+        ("alice", "bob", "q4"), ("alice", "bob", BRIEFING.name)}
     assert "changes no score" in out
 
 
