@@ -55,14 +55,27 @@ class Penalty:
     reason: str
 
 
+def came_in(origin: Origin, student: Student) -> datetime | None:
+    """When a submission came in: the download's date (Brightspace), else the class list's
+    (Moodle's worksheet, our own CSV's submitted_at)."""
+    return origin.submitted_at or student.submitted_at
+
+
+def lateness_unknown(origin: Origin, student: Student) -> bool:
+    """Whether nothing says if the submission was late: no time for it, and not a Canvas
+    download (whose names say "LATE" of late work, so a name without it was on time)."""
+    return came_in(origin, student) is None and origin.lms != "canvas"
+
+
 def late_penalty(policy: LatePolicy | None, origin: Origin, student: Student, possible: float,
                  extended_until: datetime | None) -> Penalty | None:
-    """The penalty for one submission, or None if it was on time (or there is no policy)."""
+    """The penalty for one submission, or None if it was on time, if there is no policy, or
+    if nothing says when it came in (``lateness_unknown``: the export refuses that)."""
     if policy is None:
         return None
     due = max(policy.due, extended_until) if extended_until else policy.due
-    came_in = origin.submitted_at or student.submitted_at
-    if came_in is None:
+    arrived = came_in(origin, student)
+    if arrived is None:
         if not origin.late:
             return None
         if extended_until:
@@ -70,11 +83,11 @@ def late_penalty(policy: LatePolicy | None, origin: Origin, student: Student, po
         days = 1
         reason = "Canvas marks it late (by how much, it does not say): one day's penalty"
     else:
-        late_by = came_in - due
+        late_by = arrived - due
         if late_by.total_seconds() <= 0:
             return None
         days = math.ceil(late_by.total_seconds() / 86400)
-        reason = f"handed in {came_in:%Y-%m-%d %H:%M}, {days} day(s) after {due:%Y-%m-%d %H:%M}"
+        reason = f"handed in {arrived:%Y-%m-%d %H:%M}, {days} day(s) after {due:%Y-%m-%d %H:%M}"
     units = days if policy.per_day else 1
     share = min(100.0, policy.percent * units)
     return Penalty(round(possible * share / 100, 2), f"late: {reason} ({share:g}%)")

@@ -114,7 +114,6 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-    from rich.table import Table
 
     from autograder.batch import (
         autograder_zip_for,
@@ -160,14 +159,9 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         finally:
             tests.close()
             gradebook.close()
-    table = Table(title=f"{assignment}: {len(results)} submissions, gradebook {url}")
-    for column in ("submission", "status", "score", "reason"):
-        table.add_column(column)
-    for result in sorted(results, key=lambda r: r.submission):
-        table.add_row(result.submission, result.status,
-                      f"{result.score:g} / {result.possible:g}", result.reason[:80])
     if not args.quiet:
-        report.print(table)
+        report.print(results_table(results, f"{assignment}: {len(results)} submissions, "
+                                            f"gradebook {url}"))
     others = not_graded(args.submissions)
     if others:  # a PDF or a Word file handed in instead of the notebook is never silent
         shown = ", ".join(others[:20]) + (f" and {len(others) - 20} more" if len(others) > 20
@@ -175,6 +169,20 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         err.print(f"{len(others)} file(s) are not notebooks and were not graded: {shown}",
                   markup=False, highlight=False)
     return 0
+
+
+def results_table(results, title: str):
+    """The class's results as a table: every name and reason whole, wrapped to the terminal
+    (never cut: a reason is what the instructor acts on)."""
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in ("submission", "status", "score", "reason"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("status", "score"))
+    for result in sorted(results, key=lambda r: r.submission):
+        table.add_row(result.submission, result.status,
+                      f"{result.score:g} / {result.possible:g}", result.reason)
+    return table
 
 
 def _only(submissions: list, wanted: list[str]) -> list:

@@ -28,7 +28,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.adjustments import LatePolicy, Penalty, late_penalty, parse_time
+from autograder.adjustments import (
+    LatePolicy,
+    Penalty,
+    late_penalty,
+    lateness_unknown,
+    parse_time,
+)
 from autograder.gradebook import SubmissionResult
 from autograder.roster import ClassMatch, Roster, Student
 from autograder.tables import spreadsheet_safe
@@ -93,11 +99,9 @@ def class_grades(results: list[SubmissionResult], match: ClassMatch,
         extensions = [a for a in own if a["kind"] == "extension"]
         until = parse_time(extensions[-1]["until"]) if extensions else None
         possible = result.possible + sum(questions.values())
-        penalty = late_penalty(policy, match.origins[result.submission], student, possible,
-                               until)
         origin = match.origins[result.submission]
-        unknown = policy is not None and origin.lms != "canvas" and not (
-            origin.submitted_at or student.submitted_at)
+        penalty = late_penalty(policy, origin, student, possible, until)
+        unknown = policy is not None and lateness_unknown(origin, student)
         grades.append(Grade(student, result, marks, unmarked,
                             [(a["points"], a["reason"]) for a in own if a["kind"] == "points"],
                             penalty, unknown))

@@ -490,6 +490,24 @@ def test_status_report_and_question_scores(course, capsys):
     assert chidi["total (/14)"] == "incomplete"
 
 
+def test_the_grade_table_shows_every_name_and_reason_whole():
+    from rich.console import Console
+
+    from autograder.cli import results_table
+
+    reason = ("a notebook renamed to end in '.txt': not graded; rename it to end in .ipynb "
+              "(or ask the student to hand it in again) and grade again")
+    result = SubmissionResult(MOODLE[0] + ".txt", "1" * 64, "invalid", reason, 0.0, 10.0, 0.0,
+                              0.0, [], "", "tests-v1")
+    console = Console(width=70, record=True)
+    console.print(results_table([result], "a class"))
+    rows = [line.split("│")[1:-1] for line in console.export_text().splitlines()
+            if line.startswith("│")]
+    column = ["".join(row[i] for row in rows).replace(" ", "") for i in range(4)]
+    assert column[0] == (MOODLE[0] + ".txt").replace(" ", "")
+    assert column[3] == reason.replace(" ", "")
+
+
 def test_only_picks_one_students_submission():
     from autograder.batch import Submission
     from autograder.cli import _only
