@@ -14,14 +14,17 @@ schemas, so what learners practise transfers to real open data:
 
 The flaws are deliberate and documented in datapackage.json ("known issues"): inconsistent
 department names, "ND"/"NA" codes in volume fields, blanks, a duplicated row, and one unit
-mix-up. Run `python datasets/generate.py` to rewrite the CSVs; the output is byte-identical for
+mix-up. Module 2's tables (a delivery team's backlog, status changes and sprints) come from
+datasets/agile_team.py, called from here. Run `python datasets/generate.py` to rewrite the CSVs; the output is byte-identical for
 the same seed, and a test checks that the committed files match.
 """
 
 from __future__ import annotations
 
 import csv
+import importlib.util
 import math
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -369,8 +372,23 @@ def _write(path: Path, rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
+# Later modules' tables each have a generator of their own beside this file, with its own seed:
+# adding a module's data never changes another module's.
+MODULE_GENERATORS = ["agile_team"]
+
+
+def _module_generator(name: str):
+    """Load ``datasets/<name>.py`` (this folder is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"datasets_{name}", HERE / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
 def generate(out_dir: Path = HERE, seed: int = SEED) -> dict[str, Path]:
-    """Write the three CSVs into out_dir and return their paths by table name."""
+    """Write every CSV into out_dir and return their paths by table name (module 1's tables
+    from ``seed``; each later module's from its own generator and seed)."""
     rng = np.random.default_rng(seed)
     inventory, transactions = _service_rows(rng)
     calls = _call_centre_rows(rng)
@@ -383,6 +401,8 @@ def generate(out_dir: Path = HERE, seed: int = SEED) -> dict[str, Path]:
     _write(paths["service_inventory"], inventory)
     _write(paths["service_transactions"], transactions)
     _write(paths["call_centre_monthly"], calls)
+    for name in MODULE_GENERATORS:
+        paths |= _module_generator(name).generate(out_dir)
     return paths
 
 

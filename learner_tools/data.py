@@ -110,6 +110,14 @@ def _check_and_convert(path: Path, raw: pd.DataFrame, field: dict) -> pd.Series:
             raise _fail(path, f"column {name!r} should hold numbers, but line {row + 2} "
                               f"holds {column[row]!r}")
         series = numbers.astype("Float64")
+    elif kind == "date":
+        dates = pd.to_datetime(column, format="%Y-%m-%d", errors="coerce")
+        bad = present & dates.isna()
+        if bad.any():
+            row = int(column[bad].index[0])
+            raise _fail(path, f"column {name!r} should hold dates written YYYY-MM-DD, but line "
+                              f"{row + 2} holds {column[row]!r}")
+        series = dates
     else:
         series = column.astype("string")
         pattern = constraints.get("pattern")
@@ -126,7 +134,8 @@ def _check_and_convert(path: Path, raw: pd.DataFrame, field: dict) -> pd.Series:
             row = int(series[outside].index[0])
             raise _fail(path, f"column {name!r} holds {series[row]!r} on line {row + 2}; "
                               f"allowed values are {allowed}")
-        series = series.astype(pd.CategoricalDtype(allowed))
+        if kind == "string":  # codes become categories; numbers stay numbers
+            series = series.astype(pd.CategoricalDtype(allowed))
     for bound, test in (("minimum", lambda s, b: s < b), ("maximum", lambda s, b: s > b)):
         if bound in constraints and kind in ("integer", "number"):
             broken = test(series, constraints[bound]).fillna(False).astype(bool)
@@ -160,7 +169,8 @@ def load_dataset(name: str, folder: str | Path | None = None) -> pd.DataFrame:
     """Load one dataset by its name in the data dictionary, typed and checked.
 
     Text becomes pandas' ``string`` type, whole numbers ``Int64`` (which can hold missing
-    values), coded fields with a fixed list of values become categories. Blank cells are
+    values), dates ``datetime64``, coded text fields with a fixed list of values become
+    categories. Blank cells are
     missing values; codes such as "NA" and "ND" stay as text for the learner to handle.
 
     A table already read and checked is kept in memory, keyed by its file's path, size and
@@ -229,6 +239,21 @@ def _clean_inventory(folder: str, _files: tuple) -> pd.DataFrame:
 def load_service_transactions() -> pd.DataFrame:
     """Transactions by service, channel and fiscal year: the counts behind the four KPIs."""
     return load_dataset("service_transactions")
+
+
+def load_agile_backlog() -> pd.DataFrame:
+    """The delivery team's work items (module 2): type, epic, estimate, acceptance criteria."""
+    return load_dataset("agile_backlog")
+
+
+def load_agile_status_changes() -> pd.DataFrame:
+    """Every status change of the team's work items, in date order (module 2)."""
+    return load_dataset("agile_status_changes")
+
+
+def load_agile_sprints() -> pd.DataFrame:
+    """The team's sprints: dates, points committed and points completed (module 2)."""
+    return load_dataset("agile_sprints")
 
 
 def load_call_centre_monthly() -> pd.DataFrame:

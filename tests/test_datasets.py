@@ -63,3 +63,36 @@ def test_documented_flaws_are_really_in_the_inventory(root):
     visits = pd.to_numeric(raw["num_website_visits"], errors="coerce")
     ratio = visits / pd.to_numeric(raw["num_applications_total"])
     assert ratio.min() < 0.01 < 1 < ratio.median(), "the unit mix-up should stand out"
+
+
+def test_the_delivery_teams_planted_episodes_are_in_its_history():
+    """Module 2's lessons find these in the team's records; a regenerated file must keep them."""
+    import pandas as pd
+
+    import learner_tools as lt
+
+    changes = lt.load_agile_status_changes()
+    backlog = lt.load_agile_backlog()
+    starts = changes[changes["to_status"] == "In Progress"]
+    first_start = starts.groupby("item_key")["changed_date"].min()
+    done = changes[changes["to_status"] == "Done"].set_index("item_key")["changed_date"]
+    cycle = (done - first_start.reindex(done.index)).dt.days
+
+    def in_progress(day: str) -> int:
+        known = changes[changes["changed_date"] <= pd.Timestamp(day)]
+        status = known.groupby("item_key")["to_status"].last()
+        return int(status.isin(["In Progress", "Blocked"]).sum())
+
+    # A WIP explosion, and the cycle times it stretched.
+    assert in_progress("2025-10-15") <= 6 < 3 * 6 <= in_progress("2025-11-14")
+    before = cycle[done < pd.Timestamp("2025-10-20")].quantile(0.85)
+    after = cycle[(done >= pd.Timestamp("2025-12-01")) & (done < pd.Timestamp("2025-12-20"))]
+    assert after.quantile(0.85) > 2.5 * before
+    assert (starts.groupby("item_key").size() > 1).sum() >= 3  # restarted after going back
+    # The scope change, and the blocked payments work.
+    added = backlog[backlog["created_date"] == pd.Timestamp("2025-12-01")]
+    assert (added["epic"] == "Part-time caregivers").sum() == 30
+    blocked = changes[changes["to_status"] == "Blocked"]
+    assert len(blocked) >= 3 and blocked["changed_date"].between("2026-01-07", "2026-01-23").all()
+    assert set(backlog.set_index("item_key").loc[blocked["item_key"], "epic"]) == {"Payments"}
+    assert in_progress("2026-01-20") == len(blocked)  # blocked items held all the team's WIP

@@ -21,8 +21,10 @@ def test_types_come_from_the_dictionary(root):
         assert list(frame.columns) == [f["name"] for f in resource["schema"]["fields"]]
         for field in resource["schema"]["fields"]:
             dtype = frame[field["name"]].dtype
-            if "enum" in field.get("constraints", {}):
+            if field["type"] == "string" and "enum" in field.get("constraints", {}):
                 assert isinstance(dtype, pd.CategoricalDtype), field["name"]
+            elif field["type"] == "date":
+                assert pd.api.types.is_datetime64_dtype(dtype), field["name"]
             else:
                 assert str(dtype) == expected_kind[field["type"]], field["name"]
 
@@ -101,6 +103,22 @@ def test_value_outside_enum_is_reported(data_copy):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(DatasetError, match=r"column 'channel' holds 'web' on line 2"):
         lt.load_service_transactions()
+
+
+def test_a_date_in_another_form_is_reported(data_copy):
+    path = data_copy / "agile_sprints.csv"
+    text = path.read_text(encoding="utf-8").replace("2025-09-08", "08/09/2025", 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"'start_date' should hold dates written YYYY-MM-DD, "
+                                           r"but line 2 holds '08/09/2025'"):
+        lt.load_agile_sprints()
+
+
+def test_agile_dates_are_dates_and_estimates_numbers():
+    sprints, backlog = lt.load_agile_sprints(), lt.load_agile_backlog()
+    assert (sprints["end_date"] - sprints["start_date"]).dt.days.min() >= 11
+    assert str(backlog["estimate_points"].dtype) == "Int64"
+    assert backlog["estimate_points"].isna().sum() > 0  # stories not estimated stay missing
 
 
 def test_unknown_dataset_lists_the_known_ones():
