@@ -213,7 +213,7 @@ def _initial_backlog(rng: np.random.Generator) -> list[Item]:
                 items.append(_story(rng, number, epic, title, START, rank,
                                     estimated=rng.random() > 0.06))
                 number += 1
-    for index, phrase in enumerate(TASK_PHRASES):
+    for phrase in TASK_PHRASES:
         points = int(rng.choice([1, 2, 3, 5]))
         epic = ("Payments" if "payments" in phrase else
                 "Accessibility and official languages" if "accessib" in phrase else

@@ -15,8 +15,9 @@ schemas, so what learners practise transfers to real open data:
 The flaws are deliberate and documented in datapackage.json ("known issues"): inconsistent
 department names, "ND"/"NA" codes in volume fields, blanks, a duplicated row, and one unit
 mix-up. Module 2's tables (a delivery team's backlog, status changes and sprints) come from
-datasets/agile_team.py, called from here. Run `python datasets/generate.py` to rewrite the CSVs; the output is byte-identical for
-the same seed, and a test checks that the committed files match.
+datasets/agile_team.py, called from here. Run `python datasets/generate.py` to rewrite the
+CSVs; the output is byte-identical for the same seed, and a test checks that the committed
+files match.
 """
 
 from __future__ import annotations
