@@ -119,12 +119,14 @@ def prepare_worker() -> None:
     import autograder.object_server  # noqa: F401
     import autograder.otter_compat  # noqa: F401
     import learner_tools
+    import learner_tools.delivery_explorer  # noqa: F401
     import learner_tools.explorers  # noqa: F401
+    import learner_tools.flow  # noqa: F401
 
     try:  # read the course's tables once; every forked submission then gets them from memory
         learner_tools.load_service_inventory(clean=True)
-        learner_tools.load_service_transactions()
-        learner_tools.load_call_centre_monthly()
+        for name in learner_tools.list_datasets()["name"]:
+            learner_tools.load_dataset(name)
     except Exception:  # noqa: BLE001 - an assignment without the course's data is fine too
         pass
     try:

@@ -60,3 +60,51 @@ def test_summary_matches_the_data(explorer):
     table = explorer.table
     worst = table.loc[table["share_within_10_min"].idxmin(), "month"]
     assert f"in {worst}" in explorer.summary.value
+
+
+# ---- module 2: the delivery explorer ------------------------------------------------------
+
+from learner_tools.delivery_explorer import delivery_explorer  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def delivery():
+    return delivery_explorer(lt.load_agile_backlog())
+
+
+def test_delivery_first_view_forecasts_the_remaining_backlog(delivery):
+    remaining = lt.load_agile_backlog()["backlog_rank"].notna().sum()
+    assert delivery.efforts.size == remaining
+    assert f"The {remaining} items left take" in delivery.summary.value
+    assert len(delivery.outcome.weeks) == delivery.runs
+    assert "85% of runs finish within" in delivery.figure.axes[0].get_title()
+
+
+def test_more_work_in_progress_stretches_cycle_time_as_littles_law_says(delivery):
+    delivery.wip_limit.value = 6
+    calm = delivery.outcome
+    delivery.wip_limit.value = 20
+    crowded = delivery.outcome
+    assert crowded.cycle_time_days > 2 * calm.cycle_time_days
+    assert crowded.percentile(0.85) > calm.percentile(0.85)  # and the release slips
+    # Little's law: average WIP = throughput x cycle time (a day is a fifth of a week).
+    for outcome in (calm, crowded):
+        implied_wip = outcome.throughput_per_week / 5 * outcome.cycle_time_days
+        assert implied_wip == pytest.approx(outcome.wip_limit, rel=0.25)
+    assert "WIP limit of 20" in delivery.summary.value
+
+
+def test_a_limit_of_one_leaves_people_idle(delivery):
+    delivery.wip_limit.value = 1
+    alone = delivery.outcome
+    delivery.wip_limit.value = 6
+    assert alone.throughput_per_week < 0.7 * delivery.outcome.throughput_per_week
+
+
+def test_more_capacity_finishes_sooner_and_the_data_behind_matches(delivery):
+    delivery.capacity.value = 3.2
+    before = delivery.outcome.percentile(0.85)
+    delivery.capacity.value = 5.0
+    assert delivery.outcome.percentile(0.85) < before
+    table = delivery.data_behind().table
+    assert int(table["runs"].sum()) == delivery.runs
