@@ -116,23 +116,32 @@ EPICS: dict[str, list[str]] = {
 SCOPE_PHRASES = [  # the widening to part-time caregivers
     "declare that I care for someone part time",
     "enter the hours of care I give each week",
+    "enter hours that change from week to week",
     "be told how part-time care changes the amount",
+    "see an estimate of my part-time amount before I apply",
     "move from the part-time to the full-time allowance",
     "apply as one of two part-time caregivers for the same person",
     "see the part-time rules in plain language",
+    "upload a schedule of care as proof of my hours",
+    "update my hours of care after I am approved",
+    "be told when a change in hours changes my payment",
+    "read the part-time pages in French",
+    "use the hours-of-care page with a screen reader",
+    "see the part-time cases waiting for a decision (caseworker)",
+    "record the hours a part-time caregiver was approved for (caseworker)",
 ]
-BUG_PHRASES = [
-    "Date picker does not accept dates typed by hand",
-    "French page shows an English error message",
-    "Upload fails for files with accents in their names",
-    "Review page loses the postal code",
-    "Screen reader announces the progress bar twice",
-    "Session ends without the warning on mobile",
-    "Reference number missing from the confirmation email",
-    "Caseworker queue sorts by name instead of date",
-    "Saved application reopens at the first page",
-    "Bank number field rejects a leading zero",
-]
+BUG_PHRASES = {  # each with the epic whose work it breaks
+    "Date picker does not accept dates typed by hand": "Application form",
+    "French page shows an English error message": "Accessibility and official languages",
+    "Upload fails for files with accents in their names": "Document upload",
+    "Review page loses the postal code": "Application form",
+    "Screen reader announces the progress bar twice": "Accessibility and official languages",
+    "Session ends without the warning on mobile": "Application form",
+    "Reference number missing from the confirmation email": "Notifications",
+    "Caseworker queue sorts by name instead of date": "Caseworker tools",
+    "Saved application reopens at the first page": "Application form",
+    "Bank number field rejects a leading zero": "Payments",
+}
 TASK_PHRASES = [
     "Set up automated accessibility checks in the build",
     "Write the privacy notice with the privacy office",
@@ -193,7 +202,10 @@ def _story(rng: np.random.Generator, number: int, epic: str, phrase: str, create
            rank: float, estimated: bool = True) -> Item:
     points = int(rng.choice(FIBONACCI, p=STORY_POINT_WEIGHTS)) if estimated else None
     criteria = int(rng.choice([0, 2, 3, 4, 5], p=[0.12, 0.2, 0.33, 0.23, 0.12]))
-    return Item(f"{PREFIX}-{number}", "Story", epic, f"As a caregiver, I can {phrase}",
+    who = "caseworker" if epic == "Caseworker tools" or "(caseworker)" in phrase \
+        else "caregiver"
+    phrase = phrase.replace(" (caseworker)", "")
+    return Item(f"{PREFIX}-{number}", "Story", epic, f"As a {who}, I can {phrase}",
                 points, criteria, created, rank, _effort(rng, "Story", points))
 
 
@@ -231,22 +243,21 @@ def _simulate(rng: np.random.Generator) -> list[Item]:
     for item in items:
         item.events.append((item.created, "", "To Do"))
     next_number = 101 + len(items)
-    bug_phrases = iter(BUG_PHRASES * 5)
+    bug_phrases = iter(list(BUG_PHRASES) * 5)
     for day in working_days(START, SNAPSHOT):
         # New work arrives: bugs found in testing, and on one day the widened policy.
         if rng.random() < 0.22:
             title = next(bug_phrases)
-            bug = Item(f"{PREFIX}-{next_number}", "Bug", "Application form", title, None, 1,
+            bug = Item(f"{PREFIX}-{next_number}", "Bug", BUG_PHRASES[title], title, None, 1,
                        day, float(rng.uniform(-5, 5)), _effort(rng, "Bug", None))
             bug.events.append((day, "", "To Do"))
             items.append(bug)
             next_number += 1
         if day == SCOPE_CHANGE:
-            for index in range(SCOPE_ITEMS):
-                phrase = SCOPE_PHRASES[index % len(SCOPE_PHRASES)]
-                part = index // len(SCOPE_PHRASES) + 1
+            for index in range(SCOPE_ITEMS):  # each need split in two at once
+                phrase = SCOPE_PHRASES[index // 2]
                 story = _story(rng, next_number, "Part-time caregivers",
-                               f"{phrase} (part {part})" if part > 1 else phrase, day,
+                               f"{phrase} (part {index % 2 + 1})", day,
                                -100 + index + rng.uniform(0, 1))
                 story.events.append((day, "", "To Do"))
                 items.append(story)
@@ -295,7 +306,8 @@ def _simulate(rng: np.random.Generator) -> list[Item]:
 
 
 def _sprints(rng: np.random.Generator, items: list[Item]) -> list[dict]:
-    """Each sprint's dates, the points committed at planning and the points completed."""
+    """Each sprint's dates, the points committed at planning (a little more than the last
+    three sprints' average: teams plan hopefully) and the points completed."""
     days = working_days(START, SNAPSHOT)
     rows, index, number = [], 0, 1
     while index < len(days):
@@ -306,7 +318,9 @@ def _sprints(rng: np.random.Generator, items: list[Item]) -> list[dict]:
         last = span[-1]
         finished = [i for i in items if i.status == "Done" and first <= i.events[-1][0] <= last]
         completed = sum(i.points or 0 for i in finished)
-        committed = int(round(completed * rng.uniform(1.1, 1.45) + rng.uniform(0, 4)))
+        recent = [row["completed_points"] for row in rows[-3:]]
+        planned = np.mean(recent) if recent else 20.0
+        committed = int(round(max(planned, 12.0) * rng.uniform(1.15, 1.4)))
         rows.append({"sprint": number, "start_date": first.isoformat(),
                      "end_date": last.isoformat(), "committed_points": committed,
                      "completed_points": completed, "working_days": len(span)})
