@@ -23,7 +23,7 @@ book: setup
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: setup
 	$(BIN)/ruff check learner_tools autograder datasets tests scripts book/_ext

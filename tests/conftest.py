@@ -5,9 +5,21 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Under pytest-xdist each worker gets a temporary folder of its own, before anything makes a
+# temporary file: the grading tests count what grading leaves behind there, and must not
+# count another worker's grading in progress. Sticky and open to all, like /tmp, for the test
+# that grades as an ordinary user.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _private = Path(tempfile.gettempdir()) / f"worker-{os.environ['PYTEST_XDIST_WORKER']}"
+    _private.mkdir(exist_ok=True)
+    _private.chmod(0o1777)
+    os.environ["TMPDIR"] = str(_private)
+    tempfile.tempdir = None
 
 from autograder.assignments import find_assignments
 from autograder.build import build_assignment
