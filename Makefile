@@ -23,7 +23,7 @@ book: setup
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 test: setup
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check learner_tools autograder datasets tests scripts book/_ext

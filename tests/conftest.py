@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import subprocess
 import sys
@@ -45,14 +47,27 @@ BUILD = [str(Path(sys.executable).with_name("jupyter-book")), "build", "-W", "-n
 
 @pytest.fixture(scope="session")
 def built_book(root, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("book")
-    # A non-interactive MPLBACKEND, as CI machines often set, must not make figures vanish.
-    # BOOK_REPOSITORY_URL unset: the book as built before anyone gives it a repository address.
-    env = {**os.environ, "MPLBACKEND": "Agg"}
-    env.pop("BOOK_REPOSITORY_URL", None)
-    result = subprocess.run([*BUILD, str(root), "--path-output", str(out)],
-                            capture_output=True, text=True, env=env)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    """The book, built once for the whole session: under pytest-xdist the first worker to
+    need it builds it while the other waits on a lock, then both read the same pages."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = tmp_path_factory.getbasetemp().parent  # common to every worker
+    else:
+        shared = tmp_path_factory.mktemp("shared")
+    out, outcome = shared / "book", shared / "book-build.json"
+    with open(shared / "book.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not outcome.exists():
+            # A non-interactive MPLBACKEND, as CI machines often set, must not make figures
+            # vanish. BOOK_REPOSITORY_URL unset: the book as built before anyone gives it a
+            # repository address.
+            env = {**os.environ, "MPLBACKEND": "Agg"}
+            env.pop("BOOK_REPOSITORY_URL", None)
+            result = subprocess.run([*BUILD, str(root), "--path-output", str(out)],
+                                    capture_output=True, text=True, env=env)
+            outcome.write_text(json.dumps({"returncode": result.returncode,
+                                           "log": (result.stdout + result.stderr)[-5000:]}))
+    built = json.loads(outcome.read_text())
+    assert built["returncode"] == 0, built["log"]
     return out / "_build" / "html"
 
 

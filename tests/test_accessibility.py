@@ -8,9 +8,6 @@ from pathlib import Path
 import pytest
 from browser_support import AXE, chromium, local_only, require_browser, serve
 
-# The book is built once per test process: every test that reads it runs in the same one.
-pytestmark = pytest.mark.xdist_group("book")
-
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 MODES = ["light", "dark"]
 

@@ -15,9 +15,6 @@ from urllib.parse import unquote
 import pytest
 import yaml
 
-# The book is built once per test process: every test that reads it runs in the same one.
-pytestmark = pytest.mark.xdist_group("book")
-
 BUILD = [str(Path(sys.executable).with_name("jupyter-book")), "build", "-W", "-n", "--keep-going"]
 COPY_IGNORE = shutil.ignore_patterns(".venv", "_build", "build", ".git", "__pycache__",
                                      ".pytest_cache", ".ipynb_checkpoints")

@@ -10,9 +10,6 @@ from browser_support import chromium, local_only, require_browser, serve
 from test_accessibility import content_pages
 from test_book import toc_files
 
-# The book is built once per test process: every test that reads it runs in the same one.
-pytestmark = pytest.mark.xdist_group("book")
-
 # A term from each module that its pages use and the search must find.
 SEARCH_TERMS = {"modules/01-data-analytics/": "completion rate",
                 "modules/02-agile-delivery/": "cycle time"}

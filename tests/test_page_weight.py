@@ -13,9 +13,6 @@ import pytest
 import tinycss2
 from fontTools.ttLib import TTFont
 
-# The book is built once per test process: every test that reads it runs in the same one.
-pytestmark = pytest.mark.xdist_group("book")
-
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("benchmark_pages",
                                                ROOT / "scripts" / "benchmark_pages.py")
