@@ -78,9 +78,11 @@ def _claims():
         (l1, "Four stories still to do have no acceptance criteria",
          int((stories["acceptance_criteria"] == 0).sum()) == 4),
         (l1, "Seven of the 31 stories are not ready", len(not_ready) == 7),
-        (l1, "one of them, CGA-220, is first in the backlog",
+        (l1, "One of them, CGA-220, is ranked first in the backlog",
          left.sort_values("backlog_rank")["item_key"].iloc[0] == "CGA-220"
          and "CGA-220" in set(not_ready["item_key"])),
+        (l1, "it moved to *In Progress* on 26 February",
+         started["CGA-220"] == pd.Timestamp("2026-02-26")),
         (l1, "Two, CGA-220 and CGA-226",
          set(not_ready.loc[not_ready["epic"] == "Part-time caregivers", "item_key"])
          == {"CGA-220", "CGA-226"}),
