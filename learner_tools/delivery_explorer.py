@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from learner_tools.style import data_behind, title_with_finding
+from learner_tools.style import data_behind, show_in, title_with_finding
 
 PER_ITEM_LIMIT = 2.0  # effort-days one item can absorb in a day
 SWITCHING_FREE = 6  # items in progress before switching between them starts to cost time
@@ -142,11 +142,7 @@ class DeliveryExplorer:
         title_with_finding(ax, f"85% of runs finish within {self.outcome.percentile(0.85):.0f} "
                                "weeks", f"WIP limit {self.wip_limit.value}, capacity "
                                         f"{self.capacity.value:.1f}")
-        self.figure.tight_layout()
-        self.output.clear_output(wait=True)
-        with self.output:
-            display(self.figure)
-        plt.close(self.figure)
+        show_in(self.output, self.figure)
 
     def describe(self) -> str:
         """The chart's finding in words."""

@@ -20,6 +20,7 @@ from learner_tools.style import (
     data_behind,
     month_axis,
     percent_axis,
+    show_in,
     thousands_axis,
     title_with_finding,
 )
@@ -108,11 +109,7 @@ class CallCentreExplorer:
         ax.set_ylabel(f"{measure.label}\n({measure.unit})")
         ax.set_xlabel("Month")
         title_with_finding(ax, f"{measure.label}, {self.department.value}")
-        self.figure.tight_layout()
-        self.output.clear_output(wait=True)
-        with self.output:
-            display(self.figure)
-        plt.close(self.figure)
+        show_in(self.output, self.figure)
 
     def describe(self) -> str:
         """The chart's finding in words: the range and the best and worst months."""

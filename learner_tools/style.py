@@ -120,6 +120,19 @@ def data_behind(table, caption: str) -> DataBehindChart:
     return DataBehindChart(table, caption)
 
 
+def show_in(output, figure) -> None:
+    """Draw an explorer's new figure in its output area, replacing the last one, and free it:
+    each move of a control makes a new figure, and open figures would pile up in memory."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    figure.tight_layout()
+    output.clear_output(wait=True)
+    with output:
+        display(figure)
+    plt.close(figure)
+
+
 def month_axis(ax: Axes, axis: str = "x") -> None:
     """Label a time axis of months by year ("2021"), with a tick at each January, so that the
     labels never run into each other."""
