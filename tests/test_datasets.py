@@ -96,3 +96,8 @@ def test_the_delivery_teams_planted_episodes_are_in_its_history():
     assert len(blocked) >= 3 and blocked["changed_date"].between("2026-01-07", "2026-01-23").all()
     assert set(backlog.set_index("item_key").loc[blocked["item_key"], "epic"]) == {"Payments"}
     assert in_progress("2026-01-20") == len(blocked)  # blocked items held all the team's WIP
+    # The office's closures, as the dictionary and the fictional world state them.
+    closed = pd.to_datetime(["2025-09-30", "2025-10-13", "2025-11-11", "2026-02-16"]).union(
+        pd.date_range("2025-12-22", "2026-01-02"))
+    assert not changes["changed_date"].isin(closed).any()
+    assert not changes["changed_date"].dt.dayofweek.ge(5).any()  # no weekend work either
