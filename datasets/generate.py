@@ -403,7 +403,9 @@ def generate(out_dir: Path = HERE, seed: int = SEED) -> dict[str, Path]:
     _write(paths["service_transactions"], transactions)
     _write(paths["call_centre_monthly"], calls)
     for name in MODULE_GENERATORS:
-        paths |= _module_generator(name).generate(out_dir)
+        for table, rows in _module_generator(name).tables().items():
+            paths[table] = out_dir / f"{table}.csv"
+            _write(paths[table], rows)
     return paths
 
 
