@@ -375,7 +375,7 @@ def _write(path: Path, rows: list[dict]) -> None:
 
 # Later modules' tables each have a generator of their own beside this file, with its own seed:
 # adding a module's data never changes another module's.
-MODULE_GENERATORS = ["agile_team"]
+MODULE_GENERATORS = ["agile_team", "service_research"]
 
 
 def _module_generator(name: str):

@@ -263,3 +263,30 @@ def load_call_centre_monthly() -> pd.DataFrame:
     return calls
 
 
+
+
+def load_renewal_sessions() -> pd.DataFrame:
+    """Sessions of the online renewal form (module 3): channel, device, assistive
+    technology (blank when not answered), the last step reached and how the session ended."""
+    return load_dataset("renewal_sessions")
+
+
+def load_renewal_interviews() -> pd.DataFrame:
+    """Coded excerpts of the research interviews (module 3), one row per excerpt."""
+    return load_dataset("renewal_interviews")
+
+
+def load_renewal_survey() -> pd.DataFrame:
+    """Answers to the exit survey's satisfaction question (module 3), with ``satisfaction``
+    as an ordered category from "Very dissatisfied" to "Very satisfied"."""
+    survey = load_dataset("renewal_survey")
+    survey["satisfaction"] = survey["satisfaction"].cat.as_ordered()
+    return survey
+
+
+def load_call_reasons_monthly() -> pd.DataFrame:
+    """A 1-in-100 sample of the Travel Documents Office's calls by month and reason (module 3),
+    with ``month`` as a pandas monthly period, as in ``load_call_centre_monthly``."""
+    calls = load_dataset("call_reasons_monthly")
+    calls["month"] = pd.PeriodIndex(calls["month"].astype(str), freq="M")
+    return calls

@@ -101,3 +101,54 @@ def test_the_delivery_teams_planted_episodes_are_in_its_history():
         pd.date_range("2025-12-22", "2026-01-02"))
     assert not changes["changed_date"].isin(closed).any()
     assert not changes["changed_date"].dt.dayofweek.ge(5).any()  # no weekend work either
+
+
+def test_the_renewal_services_planted_findings_are_in_its_evidence():
+    """Module 3's lessons find these in the service's evidence; a regenerated file must keep
+    them, each clear of the uncertainty its lesson says it is clear of (or not)."""
+    import pandas as pd
+
+    import learner_tools as lt
+
+    sessions = lt.load_renewal_sessions()
+
+    def passing(group: pd.DataFrame, step: int) -> tuple[int, int]:
+        reached = int((group["last_step_number"] >= step).sum())
+        return int((group["last_step_number"] >= step + 1).sum()), reached
+
+    by_aid = dict(list(sessions.groupby("assistive_technology", observed=True)))
+    none_photo = lt.wilson_interval(*passing(by_aid["none"], 4))
+    reader_photo = lt.wilson_interval(*passing(by_aid["screen reader"], 4))
+    magnifier_photo = lt.wilson_interval(*passing(by_aid["screen magnifier"], 4))
+    assert reader_photo[1] < 0.6 < none_photo[0], "screen-reader users lose far more at the photo"
+    assert magnifier_photo[1] < none_photo[0]
+    voice_in = passing(by_aid["voice control"], 2)
+    none_in = passing(by_aid["none"], 2)
+    assert voice_in[1] < 50 and voice_in[0] / voice_in[1] < none_in[0] / none_in[1] - 0.05
+    assert lt.wilson_interval(*voice_in)[1] > lt.wilson_interval(*none_in)[0], "not sure, by design"
+    assert 0.15 < sessions["assistive_technology"].isna().mean() < 0.25  # skipped the question
+    # Counted by excerpts, one loud participant's theme leads; counted by people, another does.
+    interviews = lt.load_renewal_interviews()
+    kept = interviews[interviews["consent"] == "given"]
+    assert kept["theme"].value_counts().index[0] == "Prefers paper"
+    people = kept.groupby("theme", observed=True)["participant_id"].nunique()
+    assert people.idxmax() == "Status after submitting" and people["Prefers paper"] == 1
+    with_withdrawn = interviews.groupby("theme", observed=True)["participant_id"].nunique()
+    assert with_withdrawn["Fee and payment"] > people["Fee and payment"]
+    # A mean in the middle that hides a split.
+    survey = lt.load_renewal_survey()
+    score = survey["satisfaction"].cat.codes + 1
+    assert 2.8 < score.mean() < 3.4 and (score == 3).mean() < 0.15
+    assert (score >= 4).mean() > 0.4 and (score <= 2).mean() > 0.3
+    # Failure demand behind the spike, consistent with module 1's call totals.
+    calls = lt.load_call_reasons_monthly()
+    failure = calls["reason"].isin(["Where is my application", "Photo upload problem",
+                                    "Sign-in or account problem", "Payment problem"])
+    share = (calls[failure].groupby("month")["sampled_calls"].sum()
+             / calls.groupby("month")["sampled_calls"].sum())
+    assert share[:"2023-03"].max() < 0.3 < 0.5 < share["2023-04":"2023-07"].min()
+    assert share["2023-08":].max() < 0.35
+    totals = lt.load_call_centre_monthly()
+    totals = totals[totals["org_id"] == 903].set_index("month")["calls_received"]
+    sample = calls.groupby("month")["sampled_calls"].sum()
+    assert ((sample * 100 - totals[sample.index]).abs() <= 50).all()
