@@ -119,7 +119,7 @@ def prepare_worker() -> None:
     import autograder.object_server  # noqa: F401
     import autograder.otter_compat  # noqa: F401
     import learner_tools
-    import learner_tools.delivery_explorer  # noqa: F401
+    import learner_tools.contrast  # noqa: F401
     import learner_tools.explorers  # noqa: F401
     import learner_tools.flow  # noqa: F401
 

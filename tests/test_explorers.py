@@ -64,7 +64,7 @@ def test_summary_matches_the_data(explorer):
 
 # ---- module 2: the delivery explorer ------------------------------------------------------
 
-from learner_tools.delivery_explorer import delivery_explorer  # noqa: E402
+from learner_tools.explorers import delivery_explorer  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +108,35 @@ def test_more_capacity_finishes_sooner_and_the_data_behind_matches(delivery):
     assert delivery.outcome.percentile(0.85) < before
     table = delivery.data_behind().table
     assert int(table["runs"].sum()) == delivery.runs
+
+
+# Module 3: the contrast explorer, and the WCAG arithmetic behind it.
+
+from learner_tools.contrast import contrast_ratio, parse_colour, passes  # noqa: E402
+from learner_tools.explorers import contrast_explorer  # noqa: E402
+
+
+def test_contrast_matches_the_wcag_check_values():
+    assert round(contrast_ratio("#767676", "#ffffff"), 2) == 4.54
+    assert round(contrast_ratio("#777777", "#FFF"), 2) == 4.48
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast_ratio("#ffffff", "#000000") == contrast_ratio("#000000", "#ffffff")
+    assert passes(4.54) and not passes(4.48) and passes(4.48, size="large")
+    assert not passes(4.54, level="AAA") and passes(4.54, level="AAA", size="large")
+    with pytest.raises(ValueError, match="#RRGGBB"):
+        parse_colour("grey")
+
+
+def test_contrast_explorer_gives_its_verdicts_in_words_and_follows_its_pickers():
+    explorer = contrast_explorer()
+    assert explorer.describe().startswith("Contrast ratio 4.54:1")
+    assert "passes AA for normal text" in explorer.summary.value
+    assert "fails AAA for normal text" in explorer.summary.value
+    assert "#767676" in explorer.sample.value
+    explorer.text.value = "#777777"
+    assert "fails AA for normal text" in explorer.summary.value
+    assert "passes AA for large text" in explorer.summary.value
+    explorer.background.value = "#000000"
+    assert explorer.ratio == pytest.approx(contrast_ratio("#777777", "#000000"))
+    explorer.text.value = "grey"  # typed by name in the picker's box
+    assert "#RRGGBB" in explorer.summary.value

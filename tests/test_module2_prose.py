@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import learner_tools as lt
-from learner_tools.delivery_explorer import item_efforts, simulate
+from learner_tools.explorers.delivery import item_efforts, simulate
 from learner_tools.flow import forecast_weeks, work_in_progress
 
 MODULE = Path(__file__).resolve().parent.parent / "modules" / "02-agile-delivery"

@@ -1,10 +1,4 @@
-"""Interactive explorers (ipywidgets) used by the lessons.
-
-Each explorer is a small class: its controls, the table it currently shows, a plain-language
-summary of that table, and a chart. Keeping the state on the object (not only on the screen)
-means a test can set a control and check that the table, the summary and the chart changed,
-with no browser; and the summary gives screen-reader users the chart's finding in words.
-"""
+"""Module 1's explorer: a department's call-centre measures, month by month."""
 
 from __future__ import annotations
 
