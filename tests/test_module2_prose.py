@@ -36,6 +36,17 @@ def _percentile_date(history, items, share, seed=2026) -> str:
     return f"{(SNAPSHOT + pd.Timedelta(weeks=float(weeks))):%-d %B}"
 
 
+def _blocked_on(day: str) -> tuple[int, int, int]:
+    """Items in hand on a day, how many of them were blocked, and the longest block so far."""
+    changes = lt.load_agile_status_changes()
+    known = changes[changes["changed_date"] <= pd.Timestamp(day)]
+    status = known.groupby("item_key")["to_status"].last()
+    in_hand = status[status.isin(["In Progress", "Blocked"])]
+    since = known[known["to_status"] == "Blocked"].groupby("item_key")["changed_date"].max()
+    longest = (pd.Timestamp(day) - since.reindex(in_hand.index)).dt.days.max()
+    return len(in_hand), int((in_hand == "Blocked").sum()), int(longest)
+
+
 def _claims():
     backlog, sprints = lt.load_agile_backlog(), lt.load_agile_sprints()
     changes = lt.load_agile_status_changes()
@@ -105,6 +116,10 @@ def _claims():
         (l2, "The law predicts 8.0 days from an average WIP of 5.2; the finished items took "
              "17.8 days", (round(late[2], 1), round(late[0], 1), round(late[3], 1))
          == (8.0, 5.2, 17.8)),
+        (l2, "All six items in hand were blocked, the first for 13 days",
+         _blocked_on("2026-01-20") == (6, 6, 13)),
+        (l2, "it stayed at six, right at the limit, all through sprint 9",
+         set(wip["2026-01-12":"2026-01-23"]) == {6}),
         (l3, "Forty-six items are left, worth 133 story points, and 12 of them",
          (len(left), points, int(left["estimate_points"].isna().sum())) == (46, 133, 12)),
         (l3, "Nine of the items left are part-time caregiver stories", part_time == 9),

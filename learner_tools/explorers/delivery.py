@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import display
+from matplotlib.ticker import MaxNLocator
 
 from learner_tools.style import data_behind, show_in, title_with_finding
 
@@ -137,6 +138,7 @@ class DeliveryExplorer:
             ax.axvline(value, color="black", linestyle=style, marker="",
                        label=f"{label}: {value:.0f} weeks")
         ax.legend(loc="upper right")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole weeks
         ax.set_xlabel("Weeks to finish the remaining backlog")
         ax.set_ylabel(f"Runs (of {self.runs})")
         title_with_finding(ax, f"85% of runs finish within {self.outcome.percentile(0.85):.0f} "
