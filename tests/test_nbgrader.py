@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ASSIGNMENTS
 
+from autograder.review import manual_questions
 from autograder.selfcheck import load_wrong_answers
 
 
@@ -73,10 +74,12 @@ def test_nbgrader_gives_the_solution_full_marks_and_the_blank_zero(assignment, t
         assert scores["solution"].code_score == full
         assert scores["blank"].code_score == 0
         assert scores["wrong"].code_score < full
-        assert scores["solution"].needs_manual_grade  # the briefing note awaits its rubric
+        assert scores["solution"].needs_manual_grade  # the written answers await their rubric
         grade_cells = [g for g in gradebook.find_notebook(name, name).grade_cells
                        if g.cell_type == "markdown"]
-        assert [g.max_score for g in grade_cells] == [4.0]
+        # one markdown grade cell per free-response question, worth its points in the source
+        assert [g.max_score for g in grade_cells] == [
+            q.points for q in manual_questions(assignment.source)]
 
 
 def test_the_books_otter_notebooks_are_graded_by_nbgrader_from_an_lms_download(tmp_path):
