@@ -328,8 +328,10 @@ def _sprints(rng: np.random.Generator, items: list[Item]) -> list[dict]:
     return rows
 
 
-def tables(seed: int = SEED) -> dict[str, list[dict]]:
-    """The three tables, by name, as rows (datasets/generate.py writes them)."""
+def tables(_earlier: dict[str, list[dict]] | None = None, seed: int = SEED
+           ) -> dict[str, list[dict]]:
+    """The three tables, by name, as rows (datasets/generate.py writes them). The team's
+    records draw on no earlier module's table."""
     rng = np.random.default_rng(seed)
     items = _simulate(rng)
     open_items = sorted((i for i in items if i.status != "Done"), key=lambda i: i.rank)

@@ -394,18 +394,14 @@ def generate(out_dir: Path = HERE, seed: int = SEED) -> dict[str, Path]:
     inventory, transactions = _service_rows(rng)
     calls = _call_centre_rows(rng)
     out_dir = Path(out_dir)
-    paths = {
-        "service_inventory": out_dir / "service_inventory.csv",
-        "service_transactions": out_dir / "service_transactions.csv",
-        "call_centre_monthly": out_dir / "call_centre_monthly.csv",
-    }
-    _write(paths["service_inventory"], inventory)
-    _write(paths["service_transactions"], transactions)
-    _write(paths["call_centre_monthly"], calls)
-    for name in MODULE_GENERATORS:
-        for table, rows in _module_generator(name).tables().items():
-            paths[table] = out_dir / f"{table}.csv"
-            _write(paths[table], rows)
+    paths = {}
+    made = {"service_inventory": inventory, "service_transactions": transactions,
+            "call_centre_monthly": calls}
+    for name in MODULE_GENERATORS:  # each later module may draw on the tables made before it
+        made |= _module_generator(name).tables(dict(made))
+    for table, rows in made.items():
+        paths[table] = out_dir / f"{table}.csv"
+        _write(paths[table], rows)
     return paths
 
 

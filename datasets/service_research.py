@@ -36,14 +36,11 @@ seed, and a test checks that the committed files match.
 
 from __future__ import annotations
 
-import csv
 from datetime import date, timedelta
-from pathlib import Path
 
 import numpy as np
 
 SEED = 20230501
-HERE = Path(__file__).resolve().parent
 FIRST_DAY = date(2023, 5, 1)  # a Monday; the export covers two weeks
 DAYS = 14
 SESSIONS = 3200
@@ -60,9 +57,10 @@ EXCEPTIONS = {
     ("assistive_technology", "voice control", "Sign in"): 0.68,
     ("device", "mobile", "Upload photo"): 0.85,
     ("device", "mobile", "Your details"): 0.90,
-    ("channel", "assisted", "Sign in"): 0.98,
-    ("channel", "assisted", "Upload photo"): 0.97,
 }
+# At a counter an agent goes through the form: the person's barriers do not apply, and the
+# agent's account and scanner make these steps all but certain.
+ASSISTED_CONTINUE = {"Sign in": 0.98, "Upload photo": 0.97}
 # Of the sessions that stop at a step, the share that stop just after an error message.
 ERROR_SHARE = {"Sign in": 0.5, "Upload photo": 0.6, "Pay fee": 0.4}
 ASSISTIVE = {"none": 0.70, "": 0.21, "screen magnifier": 0.03, "screen reader": 0.025,
@@ -109,11 +107,11 @@ def _sessions(rng: np.random.Generator) -> list[dict]:
         person = {"channel": channel, "device": device, "assistive_technology": aid}
         for step_number in range(1, len(STEPS) + 1):
             step, base = STEPS[step_number - 1], BASE_CONTINUE[step_number - 1]
-            applying = [EXCEPTIONS[(key, value, step)] for key, value in person.items()
-                        if (key, value, step) in EXCEPTIONS]
-            chance = min(applying, default=base)  # the hardest barrier at this step counts
-            if channel == "assisted":  # an agent smooths every step the exceptions name
-                chance = EXCEPTIONS.get(("channel", "assisted", step), max(chance, base))
+            if channel == "assisted":
+                chance = ASSISTED_CONTINUE.get(step, base)
+            else:  # the hardest barrier at this step counts
+                chance = min((EXCEPTIONS[(key, value, step)] for key, value in person.items()
+                              if (key, value, step) in EXCEPTIONS), default=base)
             if rng.random() >= chance:
                 outcome = "error" if rng.random() < ERROR_SHARE.get(step, 0.2) else "left"
                 break
@@ -272,12 +270,11 @@ def _survey(rng: np.random.Generator) -> list[dict]:
     return rows
 
 
-def _calls(rng: np.random.Generator) -> list[dict]:
-    """A 1-in-100 sample of each month's calls, from module 1's call-centre table, so that the
+def _calls(rng: np.random.Generator, call_centre: list[dict]) -> list[dict]:
+    """A 1-in-100 sample of each month's calls, from module 1's call-centre rows, so that the
     two tables agree."""
-    with (HERE / "call_centre_monthly.csv").open(encoding="utf-8", newline="") as handle:
-        received = {row["month"]: int(row["calls_received"]) for row in csv.DictReader(handle)
-                    if row["org_id"] == "903" and "2023-01" <= row["month"] <= "2023-09"}
+    received = {row["month"]: int(row["calls_received"]) for row in call_centre
+                if int(row["org_id"]) == 903 and "2023-01" <= row["month"] <= "2023-09"}
     rows = []
     for month, calls in sorted(received.items()):
         period = 0 if month < "2023-04" else 1 if month < "2023-08" else 2
@@ -289,10 +286,11 @@ def _calls(rng: np.random.Generator) -> list[dict]:
     return rows
 
 
-def tables(seed: int = SEED) -> dict[str, list[dict]]:
-    """The four tables, by name, as rows (datasets/generate.py writes them)."""
+def tables(earlier: dict[str, list[dict]], seed: int = SEED) -> dict[str, list[dict]]:
+    """The four tables, by name, as rows (datasets/generate.py writes them); ``earlier`` holds
+    the tables made before, of which the call sample needs module 1's call centres."""
     rng = np.random.default_rng(seed)
     return {"renewal_sessions": _sessions(rng),
             "renewal_interviews": _interviews(),
             "renewal_survey": _survey(rng),
-            "call_reasons_monthly": _calls(rng)}
+            "call_reasons_monthly": _calls(rng, earlier["call_centre_monthly"])}

@@ -258,9 +258,13 @@ def load_agile_sprints() -> pd.DataFrame:
 
 def load_call_centre_monthly() -> pd.DataFrame:
     """Monthly call-centre volumes and waits, with ``month`` as a pandas monthly period."""
-    calls = load_dataset("call_centre_monthly")
-    calls["month"] = pd.PeriodIndex(calls["month"].astype(str), freq="M")
-    return calls
+    return _monthly(load_dataset("call_centre_monthly"))
+
+
+def _monthly(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with its ``month`` text ("2023-04") as a pandas monthly period."""
+    table["month"] = pd.PeriodIndex(table["month"].astype(str), freq="M")
+    return table
 
 
 
@@ -287,6 +291,4 @@ def load_renewal_survey() -> pd.DataFrame:
 def load_call_reasons_monthly() -> pd.DataFrame:
     """A 1-in-100 sample of the Travel Documents Office's calls by month and reason (module 3),
     with ``month`` as a pandas monthly period, as in ``load_call_centre_monthly``."""
-    calls = load_dataset("call_reasons_monthly")
-    calls["month"] = pd.PeriodIndex(calls["month"].astype(str), freq="M")
-    return calls
+    return _monthly(load_dataset("call_reasons_monthly"))

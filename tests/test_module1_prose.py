@@ -3,23 +3,16 @@ generator cannot leave a lesson saying something the code beside it contradicts.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from lesson_prose import lesson_prose
 
 import learner_tools as lt
 from learner_tools.explorers import call_centre_measures
 
-MODULE = Path(__file__).resolve().parent.parent / "modules" / "01-data-analytics"
-
 
 def _prose(name: str) -> str:
-    notebook = json.loads((MODULE / name).read_text(encoding="utf-8"))
-    text = "\n".join("".join(c["source"]) for c in notebook["cells"]
-                     if c["cell_type"] == "markdown")
-    return " ".join(text.split())  # line breaks inside sentences do not matter
+    return lesson_prose("01-data-analytics", name)
 
 
 def _pooled(table: pd.DataFrame, by: str, top: str, bottom: str) -> pd.Series:

@@ -3,26 +3,20 @@ generator cannot leave a lesson saying something the code beside it contradicts.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from lesson_prose import lesson_prose
 
 import learner_tools as lt
 from learner_tools.explorers.delivery import item_efforts, simulate
 from learner_tools.flow import forecast_weeks, work_in_progress
 
-MODULE = Path(__file__).resolve().parent.parent / "modules" / "02-agile-delivery"
 SNAPSHOT = pd.Timestamp("2026-03-06")
 
 
 def _prose(name: str) -> str:
-    notebook = json.loads((MODULE / name).read_text(encoding="utf-8"))
-    text = "\n".join("".join(c["source"]) for c in notebook["cells"]
-                     if c["cell_type"] == "markdown")
-    return " ".join(text.split())
+    return lesson_prose("02-agile-delivery", name)
 
 
 def _dates(to_status: str, how: str = "min") -> pd.Series:

@@ -3,25 +3,19 @@ generator cannot leave a lesson saying something the code beside it contradicts.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
+from lesson_prose import lesson_prose
 
 import learner_tools as lt
 from learner_tools.contrast import contrast_ratio
 
-MODULE = Path(__file__).resolve().parent.parent / "modules" / "03-user-research"
 FAILURE = ["Where is my application", "Photo upload problem", "Sign-in or account problem",
            "Payment problem"]
 
 
 def _prose(name: str) -> str:
-    notebook = json.loads((MODULE / name).read_text(encoding="utf-8"))
-    text = "\n".join("".join(c["source"]) for c in notebook["cells"]
-                     if c["cell_type"] == "markdown")
-    return " ".join(text.split())
+    return lesson_prose("03-user-research", name)
 
 
 def _pct(value: float) -> str:
@@ -75,7 +69,7 @@ def _claims():
     l1, l2, l3, l4 = ("01-asking-users.ipynb", "02-where-people-get-lost.ipynb",
                       "03-satisfied-or-not.ipynb", "04-accessible-by-design.ipynb")
     return [
-        (l1, "606 applicants skipped the question", int(aid.isna().sum()) == 606),
+        (l1, "606 sessions skipped the question", int(aid.isna().sum()) == 606),
         (l1, "Among the 2,594 who answered, 78 use a screen reader: 3.0%",
          (int(answered.sum()), int((aid == "screen reader").sum()), round(reader_share, 3))
          == (2594, 78, 0.030)),
