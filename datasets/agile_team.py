@@ -26,6 +26,11 @@ lessons to find (datasets/datapackage.json lists them as known issues):
   backlog, and from 7 to 23 January that work waits for the security assessment of the
   payment processor's interface.
 
+A smaller wait shows that blocked work is not only a January story: from 24 November to
+2 December 2025 the three stories in progress whose text must exist in French (every page in
+French, and the error messages) wait for the department's translation service, and count in
+WIP while they wait.
+
 Run ``python datasets/generate.py`` to rewrite every table; the output is the same for the same
 seed, and a test checks that the committed files match.
 """
@@ -51,6 +56,8 @@ SCOPE_CHANGE = date(2025, 12, 1)
 SCOPE_ITEMS = 30
 PAYMENTS_FIRST = date(2026, 1, 5)  # back from the break, payments go to the top of the backlog
 BLOCKED = (date(2026, 1, 7), date(2026, 1, 23))  # payments wait for a security assessment
+TRANSLATION_WAIT = (date(2025, 11, 24), date(2025, 12, 3))  # blocked from, back in progress on
+WAITING_FOR_TRANSLATION = ("read every page in French", "understand error messages")
 PREFIX = "CGA"
 
 EPICS: dict[str, list[str]] = {
@@ -304,6 +311,24 @@ def _simulate(rng: np.random.Generator) -> list[Item]:
     return items
 
 
+def _wait_for_translation(items: list[Item]) -> None:
+    """Mark the French-text stories in progress through the translation wait as blocked.
+
+    Applied to the finished history, so that the rest of the simulation (and every figure the
+    lessons and the assignment take from it) is the same as without the wait: while blocked,
+    the stories stay in WIP and keep their finish dates."""
+    first, back = TRANSLATION_WAIT
+    for item in items:
+        if not item.title.startswith(tuple(f"As a caregiver, I can {phrase}"
+                                           for phrase in WAITING_FOR_TRANSLATION)):
+            continue
+        started_before = [e for e in item.events if e[2] == "In Progress" and e[0] < first]
+        moved_during = [e for e in item.events if first <= e[0] <= back]
+        if started_before and not moved_during and item.status == "Done":
+            item.events += [(first, "In Progress", "Blocked"), (back, "Blocked", "In Progress")]
+            item.events.sort(key=lambda event: event[0])
+
+
 def _sprints(rng: np.random.Generator, items: list[Item]) -> list[dict]:
     """Each sprint's dates, the points committed at planning (a little more than the last
     three sprints' average: teams plan hopefully) and the points completed."""
@@ -334,6 +359,7 @@ def tables(_earlier: dict[str, list[dict]] | None = None, seed: int = SEED
     records draw on no earlier module's table."""
     rng = np.random.default_rng(seed)
     items = _simulate(rng)
+    _wait_for_translation(items)
     open_items = sorted((i for i in items if i.status != "Done"), key=lambda i: i.rank)
     ranks = {i.key: rank for rank, i in enumerate(open_items, 1)}
     backlog = [{"item_key": i.key, "item_type": i.item_type, "epic": i.epic, "title": i.title,

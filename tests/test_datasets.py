@@ -89,13 +89,18 @@ def test_the_delivery_teams_planted_episodes_are_in_its_history():
     after = cycle[(done >= pd.Timestamp("2025-12-01")) & (done < pd.Timestamp("2025-12-20"))]
     assert after.quantile(0.85) > 2.5 * before
     assert (starts.groupby("item_key").size() > 1).sum() >= 3  # restarted after going back
-    # The scope change, and the blocked payments work.
+    # The scope change, the blocked payments work, and the wait for translation.
     added = backlog[backlog["created_date"] == pd.Timestamp("2025-12-01")]
     assert (added["epic"] == "Part-time caregivers").sum() == 30
     blocked = changes[changes["to_status"] == "Blocked"]
-    assert len(blocked) >= 3 and blocked["changed_date"].between("2026-01-07", "2026-01-23").all()
-    assert set(backlog.set_index("item_key").loc[blocked["item_key"], "epic"]) == {"Payments"}
-    assert in_progress("2026-01-20") == len(blocked)  # blocked items held all the team's WIP
+    in_january = blocked[blocked["changed_date"].between("2026-01-07", "2026-01-23")]
+    in_translation = blocked[blocked["changed_date"] == pd.Timestamp("2025-11-24")]
+    assert len(in_january) >= 3 and len(in_translation) == 3
+    assert len(in_january) + len(in_translation) == len(blocked)
+    epics = backlog.set_index("item_key")["epic"]
+    assert set(epics[in_january["item_key"]]) == {"Payments"}
+    assert set(epics[in_translation["item_key"]]) == {"Accessibility and official languages"}
+    assert in_progress("2026-01-20") == len(in_january)  # blocked items held all the team's WIP
     # The office's closures, as the dictionary and the fictional world state them.
     closed = pd.to_datetime(["2025-09-30", "2025-10-13", "2025-11-11", "2026-02-16"]).union(
         pd.date_range("2025-12-22", "2026-01-02"))
