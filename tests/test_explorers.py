@@ -140,3 +140,12 @@ def test_contrast_explorer_gives_its_verdicts_in_words_and_follows_its_pickers()
     assert explorer.ratio == pytest.approx(contrast_ratio("#777777", "#000000"))
     explorer.text.value = "grey"  # typed by name in the picker's box
     assert "#RRGGBB" in explorer.summary.value
+
+
+def test_contrast_explorers_still_shows_its_current_view_as_text():
+    explorer = contrast_explorer("#767676", "#ffffff")
+    first = explorer.still().data
+    assert "#767676" in first and "Contrast ratio 4.54:1" in first
+    assert "color:#767676;background:#ffffff" in first  # the sample is drawn in the colours
+    explorer.text.value = "#999999"
+    assert "Contrast ratio 2.85:1" in explorer.still().data  # it follows the pickers

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 
 import ipywidgets as widgets
-from IPython.display import display
+from IPython.display import HTML, display
 
 from learner_tools.contrast import MINIMUM_RATIO, contrast_ratio, passes
 
@@ -62,6 +62,17 @@ class ContrastExplorer:
                 f"{self.background.value}: it {verdict('AA', 'normal')}, "
                 f"{verdict('AA', 'large')}, {verdict('AAA', 'normal')} and "
                 f"{verdict('AAA', 'large')}.")
+
+    def still(self) -> HTML:
+        """The explorer's current view as plain HTML: the two colours, the sample and the verdicts.
+
+        The book's web pages have no kernel, so the widget itself shows nothing there; this copy
+        of its first view does, as text a screen reader can read rather than a picture.
+        """
+        colours = (f"<p>Text {html.escape(self.text.value)} on background "
+                   f"{html.escape(self.background.value)}:</p>")
+        return HTML(f'<div class="contrast-explorer-still">{colours}{self.sample.value}'
+                    f"{self.summary.value}</div>")
 
     def _ipython_display_(self) -> None:
         display(self.widget)
