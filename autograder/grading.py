@@ -33,15 +33,18 @@ class NotebookGrade:
 
 # What otter raises when the notebook's kernel took longer than its 60 seconds to start: no
 # grade at all, only a loaded machine.
-SLOW_KERNEL = "Kernel didn't respond"
+# A kernel that never came up: too slow to start on a loaded machine, or dead before it could
+# answer its first message (on a loaded machine, two kernels starting at once can collide).
+# Neither has run a cell of the notebook, so asking otter again cannot change a grade.
+KERNEL_NEVER_STARTED = ("Kernel didn't respond", "Kernel died before replying to kernel_info")
 
 
 def grade_notebook(notebook: Path, autograder_zip: Path) -> NotebookGrade:
     """Grade ``notebook`` against ``autograder_zip`` with ``otter.api.grade_submission``.
 
     Otter executes the notebook in a fresh kernel, then runs every test, hidden ones included.
-    A kernel too slow to start gives no grade, so otter is asked once more; every other error
-    is raised as it is.
+    A kernel that never started (too slow, or dead before its first reply) gives no grade, so
+    otter is asked once more; every other error is raised as it is.
     """
     from otter.api import grade_submission
 
@@ -49,7 +52,7 @@ def grade_notebook(notebook: Path, autograder_zip: Path) -> NotebookGrade:
         try:
             results = grade_submission(str(notebook), str(autograder_zip), quiet=True)
         except RuntimeError as error:
-            if SLOW_KERNEL not in str(error):
+            if not any(failure in str(error) for failure in KERNEL_NEVER_STARTED):
                 raise
             results = grade_submission(str(notebook), str(autograder_zip), quiet=True)
     questions = {

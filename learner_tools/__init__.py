@@ -12,29 +12,34 @@ from learner_tools.data import (
     load_agile_backlog,
     load_agile_sprints,
     load_agile_status_changes,
+    load_benefit_callers,
     load_call_centre_monthly,
     load_call_reasons_monthly,
     load_dataset,
+    load_portal_sign_ins,
     load_renewal_interviews,
     load_renewal_sessions,
     load_renewal_survey,
     load_service_inventory,
     load_service_transactions,
 )
-from learner_tools.intervals import wilson_interval
+from learner_tools.intervals import difference_interval, wilson_interval
 from learner_tools.style import data_behind
 
 __all__ = [
     "DatasetError",
     "data_behind",
     "data_dir",
+    "difference_interval",
     "list_datasets",
     "load_agile_backlog",
     "load_agile_sprints",
     "load_agile_status_changes",
+    "load_benefit_callers",
     "load_call_centre_monthly",
     "load_call_reasons_monthly",
     "load_dataset",
+    "load_portal_sign_ins",
     "load_renewal_interviews",
     "load_renewal_sessions",
     "load_renewal_survey",

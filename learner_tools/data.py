@@ -118,6 +118,14 @@ def _check_and_convert(path: Path, raw: pd.DataFrame, field: dict) -> pd.Series:
             raise _fail(path, f"column {name!r} should hold dates written YYYY-MM-DD, but line "
                               f"{row + 2} holds {column[row]!r}")
         series = dates
+    elif kind == "datetime":
+        moments = pd.to_datetime(column, format="%Y-%m-%dT%H:%M:%S", errors="coerce")
+        bad = present & moments.isna()
+        if bad.any():
+            row = int(column[bad].index[0])
+            raise _fail(path, f"column {name!r} should hold times written YYYY-MM-DDTHH:MM:SS, "
+                              f"but line {row + 2} holds {column[row]!r}")
+        series = moments
     else:
         series = column.astype("string")
         pattern = constraints.get("pattern")
@@ -292,3 +300,16 @@ def load_call_reasons_monthly() -> pd.DataFrame:
     """A 1-in-100 sample of the Travel Documents Office's calls by month and reason (module 3),
     with ``month`` as a pandas monthly period, as in ``load_call_centre_monthly``."""
     return _monthly(load_dataset("call_reasons_monthly"))
+
+
+def load_portal_sign_ins() -> pd.DataFrame:
+    """Sign-in attempts on a client portal in November 2023 (module 4), one row per attempt,
+    with ``time`` as a pandas timestamp and ``account_id`` blank for an unknown username."""
+    return load_dataset("portal_sign_ins")
+
+
+def load_benefit_callers() -> pd.DataFrame:
+    """People who called a benefits call centre from October to December 2023 (module 4),
+    with their quasi-identifiers (age band, postal prefix, language) and what they called
+    about. Personal information: practise on it, never publish it as it is."""
+    return load_dataset("benefit_callers")

@@ -4,7 +4,7 @@ The faithfulness tests compare the grader with otter-grader on dozens of noteboo
 by otter in a fresh kernel: one after another, that is most of the suite's time. Otter's
 ``grade_submission`` changes the working directory, so two cannot share a process; each runs
 in a process of its own (spawned, so that nothing of the test process is inherited).
-``grade_notebook`` asks otter again when a kernel was too slow to start on the loaded machine.
+``grade_notebook`` asks otter again when a kernel never started on the loaded machine.
 """
 
 from __future__ import annotations

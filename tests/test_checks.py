@@ -79,6 +79,16 @@ def test_wilson_interval_matches_known_values():
     assert low[0] == 0 and high[1] == 1 and 0 < high[0] < 0.12
 
 
+def test_difference_interval_matches_newcombes_worked_example():
+    """Newcombe (1998), example (a): 56 of 70 against 48 of 80, hybrid score method."""
+    from learner_tools.intervals import difference_interval
+
+    low, high = difference_interval(56, 70, 48, 80)
+    assert np.allclose([low, high], [0.0524, 0.3339], atol=1e-4)
+    low, high = difference_interval(48, 80, 56, 70)  # B minus A: the same interval, negated
+    assert np.allclose([low, high], [-0.3339, -0.0524], atol=1e-4)
+
+
 def test_in_a_kernel_a_check_shows_one_sentence():
     """The formatters are registered by class name, so they must still match otter's objects
     in a real Jupyter kernel (without importing otter in short_check_messages)."""

@@ -23,7 +23,7 @@ def test_types_come_from_the_dictionary(root):
             dtype = frame[field["name"]].dtype
             if field["type"] == "string" and "enum" in field.get("constraints", {}):
                 assert isinstance(dtype, pd.CategoricalDtype), field["name"]
-            elif field["type"] == "date":
+            elif field["type"] in ("date", "datetime"):
                 assert pd.api.types.is_datetime64_dtype(dtype), field["name"]
             else:
                 assert str(dtype) == expected_kind[field["type"]], field["name"]
@@ -132,3 +132,14 @@ def test_missing_datasets_folder_explains_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setattr("learner_tools.data.__file__", str(tmp_path / "pkg" / "data.py"))
     with pytest.raises(DatasetError, match="LEARNER_TOOLS_DATA_DIR"):
         lt.data_dir()
+
+
+def test_a_time_in_another_form_is_reported(data_copy):
+    path = data_copy / "portal_sign_ins.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    first = lines[1].split(",")
+    first[1] = "01/11/2023 00:31"
+    lines[1] = ",".join(first)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"portal_sign_ins\.csv.*YYYY-MM-DDTHH:MM:SS.*line 2"):
+        load_dataset("portal_sign_ins", data_copy)

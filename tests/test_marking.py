@@ -188,3 +188,16 @@ def test_an_answer_marked_in_the_review_file_keeps_its_comment_when_marked_here(
         session.mark(sheet.number, BRIEFING.name, criterion.name, 0)
     comment = session_gradebook.manual(NAME)[sheet.submission][BRIEFING.name][2]
     assert comment.startswith("Pas de données; très court (Finding first: 0 of 1;")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=[a.name for a in ASSIGNMENTS])
+def test_every_rubric_table_in_our_assignments_adds_up_to_its_question(assignment):
+    """A rubric whose best levels do not add up to the question's points is read as one
+    "Score" criterion, silently: a TA would then never see the criteria. Ours must add up."""
+    questions = manual_questions(assignment.source)
+    text = assignment.student_notebook.read_text(encoding="utf-8")
+    for question, rubric in zip(questions, rubrics(questions, text), strict=True):
+        if "| Criterion |" in rubric.prompt:
+            assert [c.name for c in rubric.criteria] != ["Score"], (
+                f"{assignment.name} {question.name}: its rubric adds up to "
+                f"{sum(c.best for c in rubric.criteria)}, not {question.points} points")
