@@ -26,7 +26,7 @@ Planted, for the lessons to find (datasets/datapackage.json lists them as known 
   the top theme; counted by participants, it is one person's; one participant withdrew consent;
 * the satisfaction question's mean sits near the middle because answers split: people who
   finished online on their own were mostly satisfied, people who had to phone mostly were not;
-* the call spike of April to June 2023 is failure demand: calls about photos, sign-in and
+* the call spike of April to July 2023 is failure demand: calls about photos, sign-in and
   "where is my application" (the online system showed no status), which fall after the fixes
   of August.
 
