@@ -86,6 +86,11 @@ def _fail(path: Path, message: str) -> DatasetError:
     return DatasetError(f"{path.name}: {message} (file: {path})")
 
 
+# How the dictionary's date and datetime fields are written in the files, and how to say so.
+TIME_FORMATS = {"date": ("%Y-%m-%d", "YYYY-MM-DD"),
+                "datetime": ("%Y-%m-%dT%H:%M:%S", "YYYY-MM-DDTHH:MM:SS")}
+
+
 def _check_and_convert(path: Path, raw: pd.DataFrame, field: dict) -> pd.Series:
     name, kind = field["name"], field["type"]
     constraints = field.get("constraints", {})
@@ -110,21 +115,14 @@ def _check_and_convert(path: Path, raw: pd.DataFrame, field: dict) -> pd.Series:
             raise _fail(path, f"column {name!r} should hold numbers, but line {row + 2} "
                               f"holds {column[row]!r}")
         series = numbers.astype("Float64")
-    elif kind == "date":
-        dates = pd.to_datetime(column, format="%Y-%m-%d", errors="coerce")
-        bad = present & dates.isna()
-        if bad.any():
-            row = int(column[bad].index[0])
-            raise _fail(path, f"column {name!r} should hold dates written YYYY-MM-DD, but line "
-                              f"{row + 2} holds {column[row]!r}")
-        series = dates
-    elif kind == "datetime":
-        moments = pd.to_datetime(column, format="%Y-%m-%dT%H:%M:%S", errors="coerce")
+    elif kind in TIME_FORMATS:
+        written, shown = TIME_FORMATS[kind]
+        moments = pd.to_datetime(column, format=written, errors="coerce")
         bad = present & moments.isna()
         if bad.any():
             row = int(column[bad].index[0])
-            raise _fail(path, f"column {name!r} should hold times written YYYY-MM-DDTHH:MM:SS, "
-                              f"but line {row + 2} holds {column[row]!r}")
+            raise _fail(path, f"column {name!r} should hold {kind}s written {shown}, but line "
+                              f"{row + 2} holds {column[row]!r}")
         series = moments
     else:
         series = column.astype("string")

@@ -149,3 +149,25 @@ def test_contrast_explorers_still_shows_its_current_view_as_text():
     assert "color:#767676;background:#ffffff" in first  # the sample is drawn in the colours
     explorer.text.value = "#999999"
     assert "Contrast ratio 2.85:1" in explorer.still().data  # it follows the pickers
+
+
+# Module 4: the privacy explorer.
+
+from learner_tools.explorers import privacy_explorer  # noqa: E402
+
+
+def test_privacy_explorer_trades_unique_people_for_coarser_groups_and_noise_for_error():
+    callers = lt.load_benefit_callers()
+    explorer = privacy_explorer(callers)
+    first = explorer.describe()
+    assert first.startswith("With 5-year age bands and the full postal prefix: 144 of 1,443")
+    assert explorer.k == 1 and "The five smallest groups" in explorer.table.value
+    explorer.age_width.value = 20
+    explorer.place.value = 1
+    assert explorer.unique < 144 // 4 and "only the first letter" in explorer.summary.value
+    coarse_error = explorer.mean_error
+    explorer.epsilon.value = 0.1
+    assert explorer.mean_error > 4 * coarse_error  # ten times less budget, far more noise
+    assert "epsilon 0.1" in explorer.still().data
+    again = privacy_explorer(callers, age_width=20, postal_characters=1, epsilon=0.1)
+    assert again.mean_error == explorer.mean_error  # the noise is seeded

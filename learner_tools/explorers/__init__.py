@@ -9,6 +9,7 @@ changed, with no browser; and the summary gives screen-reader users the finding 
 from learner_tools.explorers.call_centre import call_centre_explorer, call_centre_measures
 from learner_tools.explorers.contrast import contrast_explorer
 from learner_tools.explorers.delivery import delivery_explorer
+from learner_tools.explorers.privacy import privacy_explorer
 
 __all__ = ["call_centre_explorer", "call_centre_measures", "contrast_explorer",
-           "delivery_explorer"]
+           "delivery_explorer", "privacy_explorer"]
