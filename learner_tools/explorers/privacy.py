@@ -81,8 +81,8 @@ class PrivacyExplorer:
         smallest = (table.assign(size=sizes).groupby(QUASI_IDENTIFIERS, observed=True)["size"]
                     .first().sort_values().head(5).reset_index())
         self.smallest_groups = smallest.rename(columns={"size": "people in the group"})
-        self.table.value = (self.smallest_groups.style.hide(axis="index")
-                            .set_caption("The five smallest groups").to_html())
+        table = self.smallest_groups.to_html(index=False, border=0)
+        self.table.value = table.replace(">", "><caption>The five smallest groups</caption>", 1)
         self.summary.value = "<p>" + html.escape(self.describe()) + "</p>"
 
     def describe(self) -> str:
