@@ -13,8 +13,28 @@ import pandas as pd
 
 # Module 4's callers come in five-year age bands from 18-24 to 85+; wider bands join them.
 _DECADES = {"18-24": "18-29", "25-29": "18-29", "85+": "80+", "80-84": "80+"}
+_FIVE_YEARS = ["18-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59", "60-64",
+               "65-69", "70-74", "75-79", "80-84", "85+"]
 _TWENTY_YEARS = {"18-29": "18-39", "30-39": "18-39", "40-49": "40-59", "50-59": "40-59",
                  "60-69": "60-79", "70-79": "60-79", "80+": "80+"}
+
+
+# The first letters of Canadian postal codes: each names a province, a territory or part of
+# Ontario or Quebec. Fixed in advance, so that a published table has a cell for every letter.
+POSTAL_LETTERS = list("ABCEGHJKLMNPRSTVXY")
+
+
+def counts_over(table: pd.DataFrame, domain: dict[str, list]) -> pd.Series:
+    """How many rows fall in each combination of the ``domain``'s values, zeros included.
+
+    Why zeros matter: a release that lists only the combinations that occur tells a reader
+    which ones occur, whatever noise is added to the counts. The domain (every region, every
+    reason) must be fixed in advance, from the data dictionary, not from the data.
+    """
+    columns = list(domain)
+    index = pd.MultiIndex.from_product([domain[c] for c in columns], names=columns)
+    counts = table.groupby(columns, observed=True).size()
+    return counts.reindex(index, fill_value=0).rename("count")
 
 
 def group_sizes(table: pd.DataFrame, quasi_identifiers: list[str]) -> pd.Series:
@@ -23,8 +43,8 @@ def group_sizes(table: pd.DataFrame, quasi_identifiers: list[str]) -> pd.Series:
     A row whose group has one member is unique: anyone who knows those few facts about a
     person, and that the person is in the table, finds their row.
     """
-    return table.groupby(list(quasi_identifiers), observed=True)[table.columns[0]].transform(
-        "size").rename("group size")
+    return table.groupby(list(quasi_identifiers), observed=True, dropna=False)[
+        table.columns[0]].transform("size").rename("group size")
 
 
 def k_anonymity(table: pd.DataFrame, quasi_identifiers: list[str]) -> int:
@@ -38,6 +58,10 @@ def widen_age_bands(bands: pd.Series, width: int) -> pd.Series:
     """Five-year age bands ("35-39") joined into bands of ``width`` years: 5 (unchanged), 10
     ("30-39", with "18-29" and "80+" at the ends) or 20 ("18-39", "40-59", "60-79", "80+")."""
     text = bands.astype(str)
+    unknown = sorted(set(text) - set(_FIVE_YEARS))
+    if unknown:
+        raise ValueError(f"unknown age bands {unknown}: expected bands such as '35-39', from "
+                         "'18-24' to '85+'")
     if width == 5:
         return text
     if width not in (10, 20):

@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 
 from learner_tools.privacy import (
+    POSTAL_LETTERS,
+    counts_over,
     group_sizes,
     k_anonymity,
     laplace_counts,
@@ -77,3 +79,17 @@ def test_laplace_noise_is_seeded_and_its_scale_is_sensitivity_over_epsilon():
         laplace_counts(counts, 0, seed=1)
     assert np.isclose(laplace_counts(big, 1.0, seed=2, sensitivity=2).sub(big).abs().mean(), 2,
                       rtol=0.1)
+
+
+def test_counts_cover_the_whole_domain_so_an_absent_combination_is_a_zero():
+    counts = counts_over(PEOPLE.assign(region=PEOPLE["postal_prefix"].str[0]),
+                         {"region": POSTAL_LETTERS, "language": ["English", "French"]})
+    assert len(counts) == 18 * 2 and counts.sum() == len(PEOPLE)
+    assert counts[("Y", "French")] == 0 and counts[("K", "English")] == 4
+
+
+def test_missing_values_and_unknown_bands_are_not_skipped_silently():
+    gaps = PEOPLE.assign(language=[None, None, "English", "French", "English"])
+    assert group_sizes(gaps, QUASI).tolist()[:2] == [2, 2]  # a blank is a value, not a gap
+    with pytest.raises(ValueError, match="unknown age bands"):
+        widen_age_bands(pd.Series(["90+"]), 10)

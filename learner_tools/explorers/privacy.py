@@ -17,6 +17,8 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from learner_tools.privacy import (
+    POSTAL_LETTERS,
+    counts_over,
     group_sizes,
     laplace_counts,
     shorten_postal_prefix,
@@ -24,11 +26,13 @@ from learner_tools.privacy import (
 )
 
 QUASI_IDENTIFIERS = ["age_band", "postal_prefix", "language"]
-SMALL_GROUP = 5  # fewer than five people in a group is a common threshold for release
+SMALL_GROUP = 5  # a common threshold for releasing counts; a policy choice, set in the PIA
 NOISE_SEED = 20231201  # fixed, so the lesson's figures are the same on every run
 PLACES = {"3 characters (forward sortation area)": 3, "first letter (province or region)": 1,
           "none (all of Canada)": 0}
 EPSILONS = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0]
+AGE_BANDS = ["18-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59", "60-64",
+             "65-69", "70-74", "75-79", "80-84", "85+"]
 
 
 class PrivacyExplorer:
@@ -72,7 +76,12 @@ class PrivacyExplorer:
         self.unique = int((sizes == 1).sum())
         self.in_small_groups = int((sizes < SMALL_GROUP).sum())
         self.k = int(sizes.min())
-        counts = table.groupby(QUASI_IDENTIFIERS + ["reason"], observed=True).size()
+        # Published: counts by age band, region and reason over a domain fixed in advance, so
+        # that a zero is published too (a list of only the cells that occur gives them away).
+        bands = widen_age_bands(pd.Series(AGE_BANDS), self.age_width.value).unique().tolist()
+        domain = {"age_band": bands, "region": POSTAL_LETTERS,
+                  "reason": list(self.callers["reason"].cat.categories)}
+        counts = counts_over(table.assign(region=self.callers["postal_prefix"].str[0]), domain)
         noisy = laplace_counts(counts, self.epsilon.value, seed=NOISE_SEED)
         errors = (noisy - counts).abs()
         self.published_cells = len(counts)
@@ -92,8 +101,8 @@ class PrivacyExplorer:
         return (f"With {self.age_width.value}-year age bands and {place}: {self.unique:,} of "
                 f"{len(self.callers):,} callers are unique, {self.in_small_groups:,} are in "
                 f"groups of fewer than {SMALL_GROUP}, and the smallest group holds {self.k}. "
-                f"Publishing the {self.published_cells:,} counts by group and reason with "
-                f"epsilon {self.epsilon.value:g}, the noise moves a count by "
+                f"Publishing the {self.published_cells:,} counts by age band, region and reason "
+                f"(zeros included) with epsilon {self.epsilon.value:g}, the noise moves a count by "
                 f"{self.mean_error:.1f} on average, and by at most {self.largest_error}.")
 
     def still(self) -> HTML:
