@@ -13,8 +13,8 @@ import pandas as pd
 
 # Module 4's callers come in five-year age bands from 18-24 to 85+; wider bands join them.
 _DECADES = {"18-24": "18-29", "25-29": "18-29", "85+": "80+", "80-84": "80+"}
-_FIVE_YEARS = ["18-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59", "60-64",
-               "65-69", "70-74", "75-79", "80-84", "85+"]
+AGE_BANDS = ["18-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59", "60-64",
+             "65-69", "70-74", "75-79", "80-84", "85+"]
 _TWENTY_YEARS = {"18-29": "18-39", "30-39": "18-39", "40-49": "40-59", "50-59": "40-59",
                  "60-69": "60-79", "70-79": "60-79", "80+": "80+"}
 
@@ -58,7 +58,7 @@ def widen_age_bands(bands: pd.Series, width: int) -> pd.Series:
     """Five-year age bands ("35-39") joined into bands of ``width`` years: 5 (unchanged), 10
     ("30-39", with "18-29" and "80+" at the ends) or 20 ("18-39", "40-59", "60-79", "80+")."""
     text = bands.astype(str)
-    unknown = sorted(set(text) - set(_FIVE_YEARS))
+    unknown = sorted(set(text) - set(AGE_BANDS))
     if unknown:
         raise ValueError(f"unknown age bands {unknown}: expected bands such as '35-39', from "
                          "'18-24' to '85+'")

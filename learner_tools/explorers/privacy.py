@@ -17,6 +17,7 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from learner_tools.privacy import (
+    AGE_BANDS,
     POSTAL_LETTERS,
     counts_over,
     group_sizes,
@@ -31,8 +32,6 @@ NOISE_SEED = 20231201  # fixed, so the lesson's figures are the same on every ru
 PLACES = {"3 characters (forward sortation area)": 3, "first letter (province or region)": 1,
           "none (all of Canada)": 0}
 EPSILONS = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0]
-AGE_BANDS = ["18-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59", "60-64",
-             "65-69", "70-74", "75-79", "80-84", "85+"]
 
 
 class PrivacyExplorer:
