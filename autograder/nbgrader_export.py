@@ -185,7 +185,7 @@ def convert(source: dict) -> dict:
     return out
 
 
-SUPPORT = {"learner_tools": ("*.py",), "datasets": ("*.csv", "*.json", "README.md")}
+SUPPORT = {"learner_tools": ("*.py",), "datasets": ("*.csv", "*.json", "*.py", "README.md")}
 
 
 def _copy_support(root: Path, folder: Path) -> None:

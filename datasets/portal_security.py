@@ -29,7 +29,11 @@ Planted, for the lessons to find (datasets/datapackage.json lists them as known 
   not our users; the few reused passwords get in where there is no second factor;
 * password spraying from 9 to 27 November: in office hours, networks that each try one common
   password against many real accounts, once per account per day, so no account is ever
-  locked and per-account counts see nothing; per-network counts of distinct accounts do;
+  locked and per-account counts see nothing; per-network counts of distinct accounts do,
+  together with the share that fails (three large internet providers reach more accounts
+  than any attacker, honestly);
+* after each attack, an attacker who got into an account comes back to it, so successful
+  attempts outnumber the accounts taken over;
 * among the callers, people in rural postal areas and French speakers outside Quebec and New
   Brunswick are few, and many are unique on age band, postal prefix and language until the
   table is generalized.
@@ -55,6 +59,9 @@ LOCKOUT = timedelta(minutes=30)
 
 # Private-use autonomous system numbers (RFC 6996), so that no real network is named.
 HOME_NETWORKS = [(64512 + n, "residential" if n < 60 else "mobile") for n in range(80)]
+# A few large internet providers serve hundreds of clients each: they reach the most accounts
+# of any network, honestly, so "many accounts" alone is not a sign of attack.
+HOME_WEIGHTS = np.array([14.0 if n in (0, 1, 60) else 1.0 for n in range(80)])
 OFFICE_NETWORKS = [(64600 + n, "business") for n in range(10)]
 # Hosting networks carry honest traffic too: people who browse through a VPN service.
 VPN_NETWORKS = [(65001 + n, "hosting") for n in range(8)]
@@ -157,6 +164,18 @@ def _everyday(rng: np.random.Generator, events: _Events, accounts: list[dict]) -
                            bool(rng.random() < 0.98))
 
 
+def _come_back(rng: np.random.Generator, events: _Events, person: dict,
+               network: tuple[int, str], moment: datetime, days: int) -> None:
+    """An attacker who got into an account without a second factor comes back to it from the
+    same network, once or twice in the next ``days`` days (to change the bank account, to
+    see what arrived): takeovers are counted in accounts, not in successful attempts."""
+    if person["mfa"]:
+        return
+    for _ in range(int(rng.integers(1, 3))):
+        moment += timedelta(minutes=int(rng.integers(30, days * 24 * 60)))
+        events.add(rng, moment, person, person["username"], network, True)
+
+
 def _phishing(rng: np.random.Generator, events: _Events, accounts: list[dict]) -> None:
     """The phished passwords used within two days, from networks the victims never use."""
     for index in rng.choice(len(accounts), PHISHED, replace=False):
@@ -166,6 +185,7 @@ def _phishing(rng: np.random.Generator, events: _Events, accounts: list[dict]) -
         for _ in range(int(rng.integers(1, 4)) if person["mfa"] else 1):
             events.add(rng, moment, person, person["username"], network, True)
             moment += timedelta(minutes=int(rng.integers(1, 20)))
+        _come_back(rng, events, person, network, moment, days=4)
 
 
 def _stuffing(rng: np.random.Generator, events: _Events, accounts: list[dict]) -> None:
@@ -176,8 +196,10 @@ def _stuffing(rng: np.random.Generator, events: _Events, accounts: list[dict]) -
         network = STUFFING_NETWORKS[int(rng.integers(len(STUFFING_NETWORKS)))]
         if rng.random() < STUFFING_KNOWN_SHARE:
             person = accounts[int(next(known))]
-            events.add(rng, moment, person, person["username"], network,
-                       bool(rng.random() < REUSE_SHARE))
+            reused = bool(rng.random() < REUSE_SHARE)
+            events.add(rng, moment, person, person["username"], network, reused)
+            if reused:
+                _come_back(rng, events, person, network, moment, days=3)
         else:
             events.add(rng, moment, None, f"breach-list-{number}@example.com", network, False)
 
@@ -193,8 +215,10 @@ def _spraying(rng: np.random.Generator, events: _Events, accounts: list[dict]) -
                 person = accounts[int(index)]
                 moment = day + timedelta(hours=10, seconds=int(rng.integers(6 * 3600)))
                 network = SPRAYING_NETWORKS[int(todays[int(rng.integers(3))])]
-                events.add(rng, moment, person, person["username"], network,
-                           bool(rng.random() < SPRAY_HIT))
+                hit = bool(rng.random() < SPRAY_HIT)
+                events.add(rng, moment, person, person["username"], network, hit)
+                if hit:
+                    _come_back(rng, events, person, network, moment, days=3)
         day += timedelta(days=1)
 
 
@@ -202,7 +226,8 @@ def _accounts(rng: np.random.Generator) -> list[dict]:
     accounts = []
     for number in range(1, ACCOUNTS + 1):
         homes = [HOME_NETWORKS[int(i)] for i in
-                 rng.choice(len(HOME_NETWORKS), int(rng.integers(1, 3)), replace=False)]
+                 rng.choice(len(HOME_NETWORKS), int(rng.integers(1, 3)), replace=False,
+                            p=HOME_WEIGHTS / HOME_WEIGHTS.sum())]
         if rng.random() < 0.15:
             homes.append(OFFICE_NETWORKS[int(rng.integers(len(OFFICE_NETWORKS)))])
         if rng.random() < 0.07:
@@ -225,7 +250,7 @@ def _sign_ins(rng: np.random.Generator) -> list[dict]:
 # area, as in Canada's postal codes.
 POSTAL_PREFIXES = {
     # prefix: (expected callers, share served in French)
-    "K1A": (70, 0.35), "K1N": (90, 0.40), "K2P": (85, 0.25), "K0A": (14, 0.30), "K0C": (9, 0.45),
+    "K1K": (70, 0.35), "K1N": (90, 0.40), "K2P": (85, 0.25), "K0A": (14, 0.30), "K0C": (9, 0.45),
     "M4C": (120, 0.02), "M5V": (110, 0.02), "M6H": (95, 0.02), "L0R": (10, 0.01),
     "N0B": (8, 0.01), "P0A": (6, 0.15), "P3E": (30, 0.35),
     "H2X": (110, 0.80), "H3Z": (80, 0.55), "G1R": (70, 0.97), "J0B": (12, 0.95),

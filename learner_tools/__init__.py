@@ -8,6 +8,7 @@ from learner_tools.checks import short_check_messages
 from learner_tools.data import (
     DatasetError,
     data_dir,
+    generated_dataset,
     list_datasets,
     load_agile_backlog,
     load_agile_sprints,
@@ -31,6 +32,7 @@ __all__ = [
     "data_behind",
     "data_dir",
     "difference_interval",
+    "generated_dataset",
     "list_datasets",
     "load_agile_backlog",
     "load_agile_sprints",

@@ -187,6 +187,41 @@ def load_dataset(name: str, folder: str | Path | None = None) -> pd.DataFrame:
     return _load_checked(name, str(folder), _files_of(name, folder)).copy()
 
 
+def generated_dataset(generator: str, name: str, seed: int) -> pd.DataFrame:
+    """One dataset as its generator in ``datasets/`` writes it from another seed, typed and
+    checked against the dictionary exactly as :func:`load_dataset` types the shipped file.
+
+    Why: a function a learner writes (one that flags suspicious networks, say) is graded on
+    data it has never seen, drawn the same way as the lesson's, so that a rule fitted to the
+    shipped file's numbers, or a list of its answers, does not pass for a method. The
+    generator is the dataset's own (``generator`` is its file's name without ``.py``); nothing
+    is downloaded.
+    """
+    folder = data_dir().resolve()
+    return _generated(generator, name, int(seed), str(folder),
+                      _file_key(folder / f"{generator}.py")).copy()
+
+
+@lru_cache(maxsize=8)
+def _generated(generator: str, name: str, seed: int, folder: str, _file: tuple) -> pd.DataFrame:
+    import importlib.util
+
+    path = Path(folder) / f"{generator}.py"
+    if not path.is_file():
+        raise DatasetError(f"There is no dataset generator {path.name} in {folder}.")
+    spec = importlib.util.spec_from_file_location(f"_course_generator_{generator}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows = module.tables({}, seed=seed)[name]
+    resource = _resource(name, Path(folder))
+    missing = set(resource["schema"].get("missingValues", [""]))
+    raw = pd.DataFrame([{key: (None if str(value) in missing else str(value))
+                         for key, value in row.items()} for row in rows])
+    source = Path(folder) / f"{name} (seed {seed})"
+    return pd.DataFrame({field["name"]: _check_and_convert(source, raw, field)
+                         for field in resource["schema"]["fields"]})
+
+
 def _read_and_check(name: str, folder: Path) -> pd.DataFrame:
     """Read one dataset's file and check it against the dictionary (no cache)."""
     resource = _resource(name, folder)

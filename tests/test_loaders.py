@@ -143,3 +143,15 @@ def test_a_time_in_another_form_is_reported(data_copy):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(DatasetError, match=r"portal_sign_ins\.csv.*YYYY-MM-DDTHH:MM:SS.*line 2"):
         load_dataset("portal_sign_ins", data_copy)
+
+
+def test_a_generated_dataset_is_typed_like_the_shipped_file_and_differs_by_seed():
+    """Function answers are graded on other-seed data: it must be what the shipped file would
+    be for that seed, typed the same way, and really different from it."""
+    shipped = lt.load_portal_sign_ins()
+    same_seed = lt.generated_dataset("portal_security", "portal_sign_ins", 20231107)
+    pd.testing.assert_frame_equal(same_seed, shipped)
+    other = lt.generated_dataset("portal_security", "portal_sign_ins", 1)
+    assert other.dtypes.equals(shipped.dtypes) and len(other) != len(shipped)
+    with pytest.raises(lt.DatasetError, match="no dataset generator"):
+        lt.generated_dataset("no_such_generator", "portal_sign_ins", 1)
