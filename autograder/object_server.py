@@ -12,7 +12,6 @@ which treats whatever comes back as untrusted data (see :mod:`autograder.proxies
 
 from __future__ import annotations
 
-import builtins
 import importlib
 import os
 import sys
@@ -20,7 +19,8 @@ import types
 from typing import Any
 
 from autograder.channel import Channel, ChannelClosed
-from autograder.proxies import REFERENCE_ROOTS, SAFE_BUILTINS
+from autograder.proxies import REFERENCE_ROOTS, SAFE_BUILTINS, _exception_from
+from autograder.proxies import exception_reply as _exception
 from autograder.values import Unencodable, decode, encode
 
 # Names IPython puts in every namespace; they are not the notebook's answers.
@@ -71,6 +71,7 @@ class HandleTable:
     def __init__(self) -> None:
         self.objects: list[Any] = []
         self._numbers: dict[int, int] = {}
+        self.channel: Channel | None = None  # set by serve(), for the tests' functions
 
     def handle(self, value: Any) -> dict:
         number = self._numbers.get(id(value))
@@ -114,6 +115,8 @@ class HandleTable:
                 return found
             if "__module__" in item:
                 return importlib.import_module(item["__module__"])
+            if "__callback__" in item and self.channel is not None:
+                return TestFunction(self, int(item["__callback__"]))
             if "__list__" in item:
                 return [self.argument(v) for v in item["__list__"]]
             if "__tuple_of__" in item:
@@ -192,16 +195,6 @@ class AnswerEncoder:
         return {"answers": answers}
 
 
-def _exception(error: BaseException) -> dict:
-    """What went wrong, as data: the nearest built-in exception class and the message."""
-    builtin = next((c.__name__ for c in type(error).__mro__
-                    if getattr(builtins, c.__name__, None) is c), "Exception")
-    try:
-        message = str(error)[:2000]
-    except Exception:  # noqa: BLE001 - a message that cannot be shown is left out
-        message = ""
-    return {"error": {"builtin": builtin, "type": type(error).__qualname__[:200],
-                      "message": message}}
 
 
 # Requests answered by one builtin applied to the kept object.
@@ -239,30 +232,75 @@ def _perform(table: HandleTable, request: dict) -> Any:
     raise ValueError(f"unknown request {op!r}")
 
 
+def _reply_to(table: HandleTable, request: Any) -> dict:
+    """The answer to one request of the grader, as data; every failure is an answer."""
+    try:
+        if not isinstance(request, dict):
+            raise TypeError("a request must be an object")
+        value = _perform(table, request)
+        if request.get("op") == "state":
+            same, mine, theirs = value
+            try:
+                return {"value": [same, encode(dict(mine)), encode(dict(theirs))]}
+            except (Unencodable, TypeError, ValueError, OverflowError, RecursionError):
+                return {"value": [same, None, None]}
+        return {"value": table.answer(value)}
+    except BaseException as error:  # noqa: BLE001 - every failure is an answer
+        return _exception(error)
+
+
+def _send_reply(channel: Channel, reply: dict) -> bool:
+    """Send an answer (an error instead, if it is too large); False if the grader is gone."""
+    try:
+        channel.send(reply)
+    except (ValueError, TypeError):
+        channel.send(_exception(ValueError("the answer was too large to send")))
+    except OSError:
+        return False
+    return True
+
+
+class TestFunction:
+    """A function of the tests, passed to the submission's code (``apply(f, data)``).
+
+    In otter it runs in the student's process; here it stays with the grader, and calling it
+    sends the arguments there (as data, or as handles on the submission's objects) and waits
+    for its result, meanwhile answering the grader's own requests, since the function may use
+    the submission's objects. The sandbox learns only its number."""
+
+    __slots__ = ("_table", "_number")
+    __test__ = False  # not a pytest test class, despite its name
+
+    def __init__(self, table: HandleTable, number: int) -> None:
+        self._table, self._number = table, number
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        table, channel = self._table, self._table.channel
+        channel.send({"callback": self._number, "args": [table.answer(a) for a in args],
+                      "kwargs": {str(k): table.answer(v) for k, v in kwargs.items()}})
+        while True:
+            message = channel.receive()
+            if not (isinstance(message, dict) and "op" in message):
+                break
+            if not _send_reply(channel, _reply_to(table, message)):
+                raise ChannelClosed("the grader is gone")
+        if not isinstance(message, dict):
+            raise RuntimeError("the grader sent an unreadable answer")
+        if "error" in message:
+            raise _exception_from(message["error"])
+        return table.argument(message.get("value"))
+
+    def __repr__(self) -> str:
+        return f"<function of the tests #{self._number}>"
+
+
 def serve(channel: Channel, table: HandleTable) -> None:
     """Answer requests until the grader closes the channel."""
+    table.channel = channel
     while True:
         try:
             request = channel.receive()
         except ChannelClosed:
             return
-        try:
-            if not isinstance(request, dict):
-                raise TypeError("a request must be an object")
-            value = _perform(table, request)
-            if request.get("op") == "state":
-                same, mine, theirs = value
-                try:
-                    reply: Any = {"value": [same, encode(dict(mine)), encode(dict(theirs))]}
-                except (Unencodable, TypeError, ValueError, OverflowError, RecursionError):
-                    reply = {"value": [same, None, None]}
-            else:
-                reply = {"value": table.answer(value)}
-        except BaseException as error:  # noqa: BLE001 - every failure is an answer
-            reply = _exception(error)
-        try:
-            channel.send(reply)
-        except (ValueError, TypeError):
-            channel.send(_exception(ValueError("the answer was too large to send")))
-        except OSError:
+        if not _send_reply(channel, _reply_to(table, request)):
             return

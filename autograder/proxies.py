@@ -86,6 +86,9 @@ class Session:
         self.deadline = deadline
         self.dead = ""
         self._proxies: dict[int, Proxy] = {}
+        # Functions of the tests passed to the submission's code, by number: the sandbox can
+        # ask for these to be run here, and for nothing else.
+        self._callbacks: list[Any] = []
 
     def request(self, op: str, target: Proxy | None = None, **fields: Any) -> Any:
         if self.dead:
@@ -95,7 +98,7 @@ class Session:
             message["target"] = object.__getattribute__(target, "_number")
         try:
             self.channel.send(message)
-            reply = self.channel.receive(self.deadline)
+            reply = self._reply()
         except ChannelTimeout:
             self.dead = "the time for grading ran out"
             raise TimeoutError("the submission's code did not answer in time") from None
@@ -108,6 +111,33 @@ class Session:
         if "error" in reply:
             raise _exception_from(reply["error"])
         return self.answer(reply.get("value"))
+
+    def _reply(self) -> Any:
+        """The sandbox's answer to the request just sent. Until it comes, the submission's
+        code may call a function that a test passed to it (``apply(f, data)``): as in otter,
+        where that function runs in the student's process, it runs, here, with the
+        submission's arguments rebuilt as data or proxies, and its result goes back as data."""
+        while True:
+            reply = self.channel.receive(self.deadline)
+            if not (isinstance(reply, dict) and "callback" in reply):
+                return reply
+            self.channel.send(self._run_callback(reply))
+
+    def _run_callback(self, message: dict) -> dict:
+        try:
+            number = int(message["callback"])
+            if not 0 <= number < len(self._callbacks):
+                raise ValueError("no such function of the tests")
+            function = self._callbacks[number]
+            args = [self.answer(a) for a in message.get("args") or []]
+            kwargs = {str(k): self.answer(v) for k, v in (message.get("kwargs") or {}).items()}
+            return {"value": self.argument(function(*args, **kwargs))}
+        except (TimeoutError, RuntimeError) as error:
+            if self.dead:  # the sandbox is gone: stop here, not in its next request
+                raise
+            return exception_reply(error)
+        except Exception as error:  # noqa: BLE001 - the test's exception is the answer
+            return exception_reply(error)
 
     def answer(self, item: Any) -> Any:
         """A value the sandbox sent, rebuilt: data, a grader-side reference, or a proxy."""
@@ -141,9 +171,14 @@ class Session:
         reference = _reference(value)
         if reference is not None:
             return {"__ref__": reference}
+        if callable(value) and not isinstance(value, type):
+            # A function of the tests (a lambda, a recording stand-in for a service): the
+            # sandbox gets a number it can call back; the function itself stays here.
+            self._callbacks.append(value)
+            return {"__callback__": len(self._callbacks) - 1}
         raise TypeError(f"a test passed {type(value).__name__!r} to the submission's code; "
-                        "only data, the submission's own objects, and functions of numpy, "
-                        "pandas and the standard library can be passed")
+                        "only data, the submission's own objects, functions of numpy, pandas "
+                        "and the standard library, and the tests' own functions can be passed")
 
 
 def decode_answer(item: Any, session: Session | None) -> Any:
@@ -196,7 +231,20 @@ def import_installed(name: Any) -> types.ModuleType:
         raise ImportError(f"{name} could not be imported ({type(error).__name__})") from None
 
 
+def exception_reply(error: BaseException) -> dict:
+    """What went wrong, as data: the nearest built-in exception class and the message."""
+    builtin = next((c.__name__ for c in type(error).__mro__
+                    if getattr(builtins, c.__name__, None) is c), "Exception")
+    try:
+        message = str(error)[:2000]
+    except Exception:  # noqa: BLE001 - a message that cannot be shown is left out
+        message = ""
+    return {"error": {"builtin": builtin, "type": type(error).__qualname__[:200],
+                      "message": message}}
+
+
 def _exception_from(error: Any) -> Exception:
+    """An exception the other side reported, as a built-in exception (never its own class)."""
     if not isinstance(error, dict):
         return RemoteError("the submission's code raised an error")
     message = str(error.get("message", ""))[:2000]

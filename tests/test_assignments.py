@@ -71,6 +71,33 @@ def test_every_question_has_helpful_public_tests_and_hidden_tests(name, built_as
                         f"{question}: public assert without a helpful message: {line}")
 
 
+def _solution_lines(cell_type: str, lines: list[str]) -> list[str]:
+    """The lines of a solution cell that otter removes from the student's version.
+
+    A markdown solution (an example answer) is removed whole. In a code cell, otter removes the
+    lines between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` and the right-hand side of a line
+    marked ``# SOLUTION``; the other lines (a function's ``def`` and docstring) are the prompt,
+    which the student is meant to see. A code cell with no marker at all is treated as secret.
+    """
+    marked = any(line.startswith("# BEGIN SOLUTION") or line.endswith("# SOLUTION")
+                 for line in lines)
+    secret, inside = [], False
+    for line in lines:
+        if line.startswith("# BEGIN SOLUTION"):
+            inside = True
+            continue
+        if line.startswith("# END SOLUTION"):
+            inside = False
+            continue
+        if line.endswith("# SOLUTION"):
+            line = line.split("=", 1)[-1].removesuffix("# SOLUTION").strip()
+        elif marked and not inside and cell_type == "code":
+            continue
+        if len(line) > 12 and not line.startswith("# "):
+            secret.append(line)
+    return secret
+
+
 def _source_secrets(source_path) -> tuple[list[str], list[str]]:
     """Lines of the source that a student must never see: solutions and hidden tests."""
     notebook = json.loads(source_path.read_text(encoding="utf-8"))
@@ -85,11 +112,7 @@ def _source_secrets(source_path) -> tuple[list[str], list[str]]:
             continue
         lines = [line.strip() for line in text.splitlines()]
         if state == "solution":
-            for line in lines:
-                if line.endswith("# SOLUTION"):
-                    line = line.split("=", 1)[1].removesuffix("# SOLUTION").strip()
-                if len(line) > 12 and not line.startswith("# "):
-                    solutions.append(line)
+            solutions += _solution_lines(cell["cell_type"], lines)
         elif state == "tests" and "hidden: true" in text:
             hidden += [line for line in lines if len(line) > 12 and "TEST CONFIG" not in line]
         elif state == "tests":

@@ -11,6 +11,7 @@ from learner_tools.privacy import (
     POSTAL_LETTERS,
     counts_over,
     group_sizes,
+    laplace_counts,
     shorten_postal_prefix,
     suppress_small_groups,
     widen_age_bands,
@@ -35,6 +36,16 @@ def _coarse(callers, width: int, characters: int):
     return callers.assign(age_band=widen_age_bands(callers["age_band"], width),
                           postal_prefix=shorten_postal_prefix(callers["postal_prefix"],
                                                               characters))
+
+
+def _relative_error(counts, seeds) -> float:
+    """The mean error of the noisy counts at epsilon 1, as a share of each count of 5 or more,
+    averaged over the draws of the given seeds."""
+    import numpy as np
+
+    large = counts >= 5
+    return float(np.mean([((laplace_counts(counts, 1, seed) - counts).abs()[large]
+                           / counts[large]).mean() for seed in seeds]))
 
 
 def _claims():
@@ -112,8 +123,25 @@ def _claims():
         (l4, "gives 19. The published count of overpayment calls would be 19 too low",
          int((removed["reason"] == overpayment).sum()) == 19),
         (l4, "108 cells, 11 of them zero", (len(counts), int((counts == 0).sum())) == (108, 11)),
-        (l4, "the rural prefix of southwestern Ontario (N) has only three callers",
-         int((callers["postal_prefix"].str[0] == "N").sum()) == 3),
+        (l4, "the region N (southwestern Ontario) has only three callers here, all from one "
+             "rural prefix",
+         callers.loc[callers["postal_prefix"].str[0] == "N", "postal_prefix"].value_counts()
+         .to_dict() == {"N0B": 3}),
+        (l1, "each tried 35 to 203 *real* accounts",
+         (int(per_network.loc[sprayers, "accounts"].min()),
+          int(per_network.loc[sprayers, "accounts"].max())) == (35, 203)),
+        (l4, "over this table's counts of five or more, about 7% on average, and 6% in the draw "
+             "above", (round(100 * _relative_error(counts, seeds=range(500))),
+                       round(100 * _relative_error(counts, seeds=[2024]))) == (7, 6)),
+        # The answers to the "Your turn" exercises.
+        (l1, "It gives 31 networks: the 3 of the phishing, the 7 of the night's credential "
+             "stuffing and the 21 of the password spraying",
+         set(log.loc[network_first >= EMAIL, "source_asn"]) == attackers
+         and (len(attackers), len(stuffers)) == (31, 7)),
+        (l4, "Age band and language alone leave nobody unique (*k* = 7)",
+         group_sizes(callers, ["age_band", "language"]).min() == 7),
+        (l4, "With the postal prefix instead of the language, 94 callers are unique",
+         int((group_sizes(callers, ["age_band", "postal_prefix"]) == 1).sum()) == 94),
     ]
 
 

@@ -295,6 +295,21 @@ def _objects_source() -> dict:
                        "`responses`.",
                        "responses = len(pd.read_csv('survey.csv'))  # SOLUTION",
                        [_exc("responses", "assert responses == 3")])
+    # The tests pass their own functions to the student's: a lambda, one that records what
+    # it is given, one that raises, one that uses another of the student's functions.
+    cells += _question("q9", "Write `apply_each(f, values)`: the list of `f(v)` for each value.",
+                       "def apply_each(f, values):\n    return [f(v) for v in values]  "
+                       "# SOLUTION",
+                       [_exc("apply_each", "assert apply_each(lambda v: v * 2, [1, 2]) == [2, 4]"),
+                        _exc("apply_each, rate", "seen = []\ndef record(v):\n"
+                             "    seen.append(v)\n    return len(seen)\n"
+                             "assert apply_each(record, ['a', 'b', 'c']) == [1, 2, 3]\n"
+                             "assert seen == ['a', 'b', 'c']\n"
+                             "assert apply_each(lambda v: rate(v, 4), [1, 2]) == [0.25, 0.5]\n"
+                             "def refuse(v):\n    raise ValueError('refused')\n"
+                             "try:\n    apply_each(refuse, [1])\n    raised = False\n"
+                             "except ValueError:\n    raised = True\nassert raised",
+                             hidden=True)])
     cells += [_cell("raw", "# BEGIN QUESTION\nname: q8\nmanual: true\npoints: 2"),
               _cell("markdown", "In two sentences, tell your director what the survey says."),
               _cell("raw", "# BEGIN SOLUTION"),
@@ -333,7 +348,7 @@ LIARS = {
 }
 # Answers changed after their checks ran: otter scores a question at its last grader.check
 # when the notebook's file has the name the notebook gives otter.Notebook, else at the end.
-LATE = "rate = fiscal_years = Queue = label = responses = None"
+LATE = "rate = fiscal_years = Queue = label = responses = apply_each = None"
 
 
 def _with_cells(notebook: dict, replacements: dict[str, str]) -> dict:
@@ -445,15 +460,15 @@ def test_functions_generators_classes_and_library_objects_score_as_in_otter(
         result = ours[f"{name}/compat-objects.zip" if name in students else f"{name}.ipynb"]
         assert {q.question: q.score for q in result.questions} == scores, (name, result.reason)
     solution = ours["solution/compat-objects.zip"]
-    assert solution.score == solution.possible == 10, solution.reason
+    assert solution.score == solution.possible == 11, solution.reason
     assert solution.status == "completed" and not solution.reason
     assert ours["blank/compat-objects.zip"].score == 0
-    assert 0 < ours["partial/compat-objects.zip"].score < 10
+    assert 0 < ours["partial/compat-objects.zip"].score < 11
     # Checked before the late change: full marks; renamed, its checks never ran: scored at the
     # end, after the change; handed in without its survey file, q7 fails as under otter run.
-    assert ours["late/compat-objects.zip"].score == 10
+    assert ours["late/compat-objects.zip"].score == 11
     assert sum(theirs["late-renamed"].values()) < 5
-    assert theirs["no-zip"]["q7"] == 0 and sum(theirs["no-zip"].values()) == 9
+    assert theirs["no-zip"]["q7"] == 0 and sum(theirs["no-zip"].values()) == 10
     # otter's own cells fail in a renamed notebook, under otter too: that is not reported.
     assert "otter" not in ours["late-renamed.ipynb"].reason.lower()
 
@@ -461,8 +476,10 @@ def test_functions_generators_classes_and_library_objects_score_as_in_otter(
 def test_answers_that_lie_about_themselves_gain_nothing(graded_objects):
     liars = {q.question: q.score
              for q in graded_objects["results"]["liars/compat-objects.zip"].questions}
-    # q4 and q5 keep the solution's honest answers; every lying answer scores nothing.
-    assert liars == {"q1": 0, "q2": 0, "q3": 0, "q4": 1, "q5": 1, "q6": 0, "q7": 0}, liars
+    # q4 and q5 keep the solution's honest answers; every lying answer scores nothing. q9's
+    # honest apply_each keeps its public test, and loses the hidden one that uses the lying rate.
+    assert liars == {"q1": 0, "q2": 0, "q3": 0, "q4": 1, "q5": 1, "q6": 0, "q7": 0,
+                     "q9": 0.5}, liars
 
 
 def test_review_export_and_feedback_take_the_otter_zip(objects, graded_objects, tmp_path,
@@ -492,8 +509,8 @@ def test_review_export_and_feedback_take_the_otter_zip(objects, graded_objects, 
     out = tmp_path / "canvas.csv"
     assert main(["export", zip_path, "--format", "canvas", "--out", str(out), *where]) == 0
     grades = {r["Student"]: r for r in csv.DictReader(out.open())}
-    assert grades["solution"]["compat-objects"] == "12"  # 10 autograded and 2 by hand
-    assert grades["Points Possible"]["compat-objects"] == "12"
+    assert grades["solution"]["compat-objects"] == "13"  # 11 autograded and 2 by hand
+    assert grades["Points Possible"]["compat-objects"] == "13"
     feedback = tmp_path / "feedback"
     assert main(["feedback", zip_path, "--out", str(feedback), *where]) == 0
     assert sorted(p.name for p in feedback.iterdir()) == sorted(

@@ -110,7 +110,27 @@ def test_exceptions_arrive_as_builtin_exceptions(namespace):
         ns["origin"].z  # noqa: B018
     assert not hasattr(ns["origin"], "z")
     with pytest.raises(TypeError, match="only data"):
-        ns["apply_twice"](lambda x: x, 1)
+        ns["apply_twice"](type("Made", (), {}), 1)  # a class of the tests stays here
+
+
+def test_the_tests_functions_can_be_called_back_by_the_submission(namespace):
+    """As in otter, a test may pass its own function to the student's (a lambda, a service
+    that records what it is sent); it runs on the grader's side, the submission sees only a
+    number, and the function may itself use the submission's objects."""
+    ns, _ = namespace
+    assert ns["apply_twice"](lambda x: x + 1, 1) == 3
+    sent = []
+
+    def service(prefix):
+        sent.append(prefix)
+        return {"rest": len(sent)}
+
+    assert ns["apply_twice"](lambda x: service(x)["rest"], "5BAA6") == 2 and sent == ["5BAA6", 1]
+    assert ns["apply_twice"](lambda x: ns["rate"](x, 2), 1.0) == 0.25  # a nested request
+    with pytest.raises(ValueError, match="refused"):  # the test's exception, both ways
+        ns["apply_twice"](lambda x: (_ for _ in ()).throw(ValueError("refused")), 1)
+    point = ns["Point"](1, 2)
+    assert ns["apply_twice"](lambda p: p.moved(1), point).x == 3  # handles travel back
 
 
 def test_library_objects_keep_their_class(namespace):
@@ -167,6 +187,37 @@ def test_a_garbled_answer_is_refused_not_trusted():
         Channel(theirs).send({"value": {"__ref__": reference}})
         with pytest.raises(ValueError, match="not taken from the grader"):
             proxy()
+
+
+def test_a_sandbox_can_call_back_only_the_functions_the_tests_gave_it():
+    """A lying sandbox that asks, in the middle of an answer, for the tests' functions to be
+    run gets an error for any number the tests did not hand it, and the grader runs nothing
+    else; the function it was given runs with data only."""
+    ours, theirs = socket.socketpair()
+    session = Session(Channel(ours), time.monotonic() + 5)
+    sandbox = Channel(theirs)
+    proxy = session.proxy({"__handle__": 0, "callable": True, "type": ["builtins", "function"]})
+    seen = []
+    answers = []
+
+    def lying_sandbox():
+        request = sandbox.receive(time.monotonic() + 5)  # the call, with the tests' function
+        number = request["args"][0]["__callback__"]
+        for bad in (number + 1, -1, "os.system", None):
+            sandbox.send({"callback": bad, "args": []})
+            answers.append(sandbox.receive(time.monotonic() + 5))
+        sandbox.send({"callback": number, "args": [{"__ref__": ["os", "system"]}]})
+        answers.append(sandbox.receive(time.monotonic() + 5))
+        sandbox.send({"callback": number, "args": [3]})
+        answers.append(sandbox.receive(time.monotonic() + 5))
+        sandbox.send({"value": 1})
+
+    thread = threading.Thread(target=lying_sandbox, daemon=True)
+    thread.start()
+    assert proxy(lambda value: seen.append(value) or value * 2) == 1
+    thread.join(timeout=5)
+    assert all("error" in answer for answer in answers[:5]), answers
+    assert answers[5] == {"value": 6} and seen == [3]
 
 
 def test_tables_are_sent_once_and_again_when_changed_in_place():
