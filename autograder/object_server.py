@@ -19,8 +19,7 @@ import types
 from typing import Any
 
 from autograder.channel import Channel, ChannelClosed
-from autograder.proxies import REFERENCE_ROOTS, SAFE_BUILTINS, _exception_from
-from autograder.proxies import exception_reply as _exception
+from autograder.proxies import REFERENCE_ROOTS, SAFE_BUILTINS, exception_from, exception_reply
 from autograder.values import Unencodable, decode, encode
 
 # Names IPython puts in every namespace; they are not the notebook's answers.
@@ -195,8 +194,6 @@ class AnswerEncoder:
         return {"answers": answers}
 
 
-
-
 # Requests answered by one builtin applied to the kept object.
 _UNARY = {"len": len, "iter": iter, "next": next, "repr": repr, "str": str, "bool": bool}
 
@@ -246,7 +243,7 @@ def _reply_to(table: HandleTable, request: Any) -> dict:
                 return {"value": [same, None, None]}
         return {"value": table.answer(value)}
     except BaseException as error:  # noqa: BLE001 - every failure is an answer
-        return _exception(error)
+        return exception_reply(error)
 
 
 def _send_reply(channel: Channel, reply: dict) -> bool:
@@ -254,7 +251,7 @@ def _send_reply(channel: Channel, reply: dict) -> bool:
     try:
         channel.send(reply)
     except (ValueError, TypeError):
-        channel.send(_exception(ValueError("the answer was too large to send")))
+        channel.send(exception_reply(ValueError("the answer was too large to send")))
     except OSError:
         return False
     return True
@@ -287,7 +284,7 @@ class TestFunction:
         if not isinstance(message, dict):
             raise RuntimeError("the grader sent an unreadable answer")
         if "error" in message:
-            raise _exception_from(message["error"])
+            raise exception_from(message["error"])
         return table.argument(message.get("value"))
 
     def __repr__(self) -> str:

@@ -109,7 +109,7 @@ class Session:
         if not isinstance(reply, dict):
             raise RemoteError("the submission sent an unreadable answer")
         if "error" in reply:
-            raise _exception_from(reply["error"])
+            raise exception_from(reply["error"])
         return self.answer(reply.get("value"))
 
     def _reply(self) -> Any:
@@ -243,7 +243,7 @@ def exception_reply(error: BaseException) -> dict:
                       "message": message}}
 
 
-def _exception_from(error: Any) -> Exception:
+def exception_from(error: Any) -> Exception:
     """An exception the other side reported, as a built-in exception (never its own class)."""
     if not isinstance(error, dict):
         return RemoteError("the submission's code raised an error")
