@@ -15,8 +15,9 @@ schemas, so what learners practise transfers to real open data:
 The flaws are deliberate and documented in datapackage.json ("known issues"): inconsistent
 department names, "ND"/"NA" codes in volume fields, blanks, a duplicated row, and one unit
 mix-up. Module 2's tables (a delivery team's backlog, status changes and sprints) come from
-datasets/agile_team.py, module 3's from datasets/service_research.py and module 4's from
-datasets/portal_security.py, each called from here. Run `python datasets/generate.py` to
+datasets/agile_team.py, module 3's from datasets/service_research.py, module 4's from
+datasets/portal_security.py and module 5's from datasets/benefit_triage.py, each called from
+here. Run `python datasets/generate.py` to
 rewrite the CSVs; the output is byte-identical for the same seed, and a test checks that the
 committed files match.
 """
@@ -376,7 +377,7 @@ def _write(path: Path, rows: list[dict]) -> None:
 
 # Later modules' tables each have a generator of their own beside this file, with its own seed:
 # adding a module's data never changes another module's.
-MODULE_GENERATORS = ["agile_team", "service_research", "portal_security"]
+MODULE_GENERATORS = ["agile_team", "service_research", "portal_security", "benefit_triage"]
 
 
 def _module_generator(name: str):

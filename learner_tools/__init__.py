@@ -13,6 +13,7 @@ from learner_tools.data import (
     load_agile_backlog,
     load_agile_sprints,
     load_agile_status_changes,
+    load_allowance_applications,
     load_benefit_callers,
     load_call_centre_monthly,
     load_call_reasons_monthly,
@@ -23,6 +24,7 @@ from learner_tools.data import (
     load_renewal_survey,
     load_service_inventory,
     load_service_transactions,
+    load_triage_pilot,
 )
 from learner_tools.intervals import difference_interval, wilson_interval
 from learner_tools.style import data_behind
@@ -37,6 +39,7 @@ __all__ = [
     "load_agile_backlog",
     "load_agile_sprints",
     "load_agile_status_changes",
+    "load_allowance_applications",
     "load_benefit_callers",
     "load_call_centre_monthly",
     "load_call_reasons_monthly",
@@ -47,6 +50,7 @@ __all__ = [
     "load_renewal_survey",
     "load_service_inventory",
     "load_service_transactions",
+    "load_triage_pilot",
     "short_check_messages",
     "wilson_interval",
 ]

@@ -346,3 +346,16 @@ def load_benefit_callers() -> pd.DataFrame:
     with their quasi-identifiers (age band, postal prefix, language) and what they called
     about. Personal information: practise on it, never publish it as it is."""
     return load_dataset("benefit_callers")
+
+
+def load_allowance_applications() -> pd.DataFrame:
+    """Two years of Caregiver Allowance applications (module 5), April 2024 to March 2026:
+    the facts a triage model may use, the newcomer group attribute, the officers' past review
+    decision, the overpayment outcome and the proposed model's score."""
+    return load_dataset("allowance_applications")
+
+
+def load_triage_pilot() -> pd.DataFrame:
+    """The triage model's first six months in service (module 5), April to September 2026:
+    each application's score, whether it was flagged for review, and its outcome."""
+    return load_dataset("triage_pilot")

@@ -229,3 +229,59 @@ def test_the_callers_table_has_people_unique_on_its_quasi_identifiers():
                            decade=callers["age_band"].astype(str).str[0])
     wider_size = wider.groupby(["decade", "region", "language"])["caller_id"].transform("size")
     assert 0 < (wider_size == 1).sum() < (size == 1).sum()
+
+
+def test_the_allowance_history_and_pilot_hold_module_5s_planted_findings():
+    """Module 5's lessons measure a disparity in the officers' past reviews, find that base
+    rates differ, see that the model reproduces the group through its proxies, and watch the
+    pilot drift from June 2026; a regenerated file must keep all of it."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    import learner_tools as lt
+
+    history = lt.load_allowance_applications()
+    yes = {column: history[column] == "Y" for column in
+           ("newcomer", "officer_review", "overpayment", "foreign_income", "prior_overpayment")}
+    newcomer = yes["newcomer"]
+    reviewed = yes["officer_review"].groupby(newcomer).mean()
+    overpaid = yes["overpayment"].groupby(newcomer).mean()
+    # The officers' disparity is far larger than the difference in overpayments explains.
+    assert reviewed[True] > 2.5 * reviewed[False]
+    assert 1.4 * overpaid[False] < overpaid[True] < 2.2 * overpaid[False]
+    assert (1 - reviewed[True]) / (1 - reviewed[False]) < 0.7  # fails the four-fifths rule
+    # The committed scores are what scikit-learn's default logistic regression, fitted to the
+    # training year, gives.
+    features = history.assign(prior_overpayment=yes["prior_overpayment"],
+                              foreign_income=yes["foreign_income"])[
+        ["income_change_pct", "documents_missing", "prior_overpayment", "foreign_income",
+         "months_at_address", "care_hours_week"]].astype(float)
+    train = history["fiscal_yr"] == "2024-2025"
+    model = LogisticRegression().fit(features[train], yes["overpayment"][train])
+    refitted = model.predict_proba(features)[:, 1]
+    assert np.abs(refitted - history["model_score"].astype(float)).max() < 0.002
+    # Tested on 2025-2026 at the pilot's threshold: newcomers are flagged more, and fail the
+    # four-fifths rule on not being flagged, while precision is about equal in both groups.
+    test = history[~train]
+    flagged, truly = test["model_score"] >= 0.2, test["overpayment"] == "Y"
+    group = test["newcomer"] == "Y"
+    selected = flagged.groupby(group).mean()
+    assert 0.7 < (1 - selected[True]) / (1 - selected[False]) < 0.8
+    precision = truly[flagged].groupby(group[flagged]).mean()
+    assert abs(precision[True] - precision[False]) < 0.03
+    tpr = flagged[truly].groupby(group[truly]).mean()
+    fpr = flagged[~truly].groupby(group[~truly]).mean()
+    assert tpr[True] - tpr[False] > 0.1 and fpr[True] - fpr[False] > 0.1
+    # The model beats the officers' rules of thumb at finding overpayments per review.
+    assert truly[flagged].mean() > 1.5 * (test["overpayment"][test["officer_review"] == "Y"]
+                                          == "Y").mean()
+    assert (history["caregiver_type"][train] == "part-time").sum() == 0
+
+    pilot = lt.load_triage_pilot()
+    month = pilot["received"].dt.strftime("%Y-%m")
+    flags, over = pilot["flagged"] == "Y", pilot["overpayment"] == "Y"
+    assert (flags == (pilot["model_score"] >= 0.2)).all()
+    share = flags.groupby(month).mean()
+    found = over[flags].groupby(month[flags]).mean()
+    assert share[["2026-04", "2026-05"]].max() < 0.32 < 0.38 < share["2026-06":].min()
+    assert found[["2026-04", "2026-05"]].min() > 0.4 > 0.26 > found["2026-06":].max()
