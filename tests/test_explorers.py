@@ -171,3 +171,51 @@ def test_privacy_explorer_trades_unique_people_for_coarser_groups_and_noise_for_
     assert "epsilon 0.1" in explorer.still().data
     again = privacy_explorer(callers, age_width=20, postal_characters=1, epsilon=0.1)
     assert again.mean_error == explorer.mean_error  # the noise is seeded
+
+
+# Module 5: the threshold explorer.
+
+from learner_tools.explorers import threshold_explorer  # noqa: E402
+
+
+@pytest.fixture
+def test_year():
+    applications = lt.load_allowance_applications()
+    return applications[applications["fiscal_yr"] == "2025-2026"]
+
+
+def test_threshold_explorer_first_view_gives_the_lessons_figures(test_year):
+    explorer = threshold_explorer(test_year)
+    words = explorer.describe()
+    assert words.startswith("At a threshold of 0.20, the model flags 343 of 1,778 applications")
+    assert "evidence of adverse impact" in words
+    assert list(explorer.rates.index) == ["newcomers", "others"]
+    assert "Rates by group at this threshold" in explorer.table.value
+    assert explorer.found + explorer.delayed == explorer.flagged
+    assert explorer.found + explorer.missed == (test_year["overpayment"] == "Y").sum()
+
+
+def test_raising_the_threshold_delays_fewer_honest_people_and_misses_more(test_year):
+    explorer = threshold_explorer(test_year)
+    before = (explorer.flagged, explorer.delayed, explorer.missed)
+    explorer.threshold.value = 0.35
+    assert explorer.flagged < before[0] and explorer.delayed < before[1]
+    assert explorer.missed > before[2]
+    assert "At a threshold of 0.35" in explorer.summary.value
+    assert "as the four-fifths rule asks" in explorer.still().data
+
+
+def test_threshold_explorers_gaps_agree_with_fairlearn(test_year):
+    from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
+
+    explorer = threshold_explorer(test_year, threshold=0.15)
+    truth = test_year["overpayment"] == "Y"
+    flagged = test_year["model_score"] >= 0.15
+    group = test_year["newcomer"]
+    assert explorer.gaps["demographic parity difference"] == pytest.approx(
+        demographic_parity_difference(truth, flagged, sensitive_features=group))
+    assert explorer.gaps["equalized odds difference"] == pytest.approx(
+        equalized_odds_difference(truth, flagged, sensitive_features=group))
+    not_flagged = 1 - explorer.rates["flagged share"]
+    assert explorer.gaps["not-flagged ratio"] == pytest.approx(not_flagged.min()
+                                                               / not_flagged.max())

@@ -10,6 +10,7 @@ from learner_tools.explorers.call_centre import call_centre_explorer, call_centr
 from learner_tools.explorers.contrast import contrast_explorer
 from learner_tools.explorers.delivery import delivery_explorer
 from learner_tools.explorers.privacy import privacy_explorer
+from learner_tools.explorers.triage import threshold_explorer
 
 __all__ = ["call_centre_explorer", "call_centre_measures", "contrast_explorer",
-           "delivery_explorer", "privacy_explorer"]
+           "delivery_explorer", "privacy_explorer", "threshold_explorer"]
