@@ -170,4 +170,4 @@ def test_lesson_4s_assessment_gives_the_levels_its_prose_states():
     assert "26 of 58 is 44.8%: level II" in prose
     # Python's round would give the same here, but not at 8.5: the lesson says why it matters.
     assert round(8.5) == 8 and math.floor(8.5 + 0.5) == 9 and "`round(8.5)` is 8" in prose
-    assert np.isclose((1 - 0.15) * 32, 27.2) and "27 of 58 (46.6%) stays level 2" in prose
+    assert np.isclose((1 - 0.15) * 32, 27.2) and "27 of 58 (46.6%) stays level II" in prose
