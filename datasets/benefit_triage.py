@@ -18,7 +18,7 @@ hold what an evaluation and a monitoring team would work from:
   2024-2025 (its training year); 2025-2026 is the year it was tested on.
 * triage_pilot.csv: one row per application in the first six months after launch, April to
   September 2026, with the model's score, whether it was flagged for review, and the outcome
-  from the first reconciliation.
+  from the first check against tax data (November 2026).
 
 Planted, for the lessons to find (datasets/datapackage.json lists them as known issues):
 
