@@ -239,6 +239,7 @@ def test_the_allowance_history_and_pilot_hold_module_5s_planted_findings():
     from sklearn.linear_model import LogisticRegression
 
     import learner_tools as lt
+    from learner_tools.triage import model_features
 
     history = lt.load_allowance_applications()
     yes = {column: history[column] == "Y" for column in
@@ -252,10 +253,7 @@ def test_the_allowance_history_and_pilot_hold_module_5s_planted_findings():
     assert (1 - reviewed[True]) / (1 - reviewed[False]) < 0.7  # fails the four-fifths rule
     # The committed scores are what scikit-learn's default logistic regression, fitted to the
     # training year, gives.
-    features = history.assign(prior_overpayment=yes["prior_overpayment"],
-                              foreign_income=yes["foreign_income"])[
-        ["income_change_pct", "documents_missing", "prior_overpayment", "foreign_income",
-         "months_at_address", "care_hours_week"]].astype(float)
+    features = model_features(history)
     train = history["fiscal_yr"] == "2024-2025"
     model = LogisticRegression().fit(features[train], yes["overpayment"][train])
     refitted = model.predict_proba(features)[:, 1]
