@@ -204,6 +204,21 @@ def generated_dataset(generator: str, name: str, seed: int) -> pd.DataFrame:
 
 @lru_cache(maxsize=8)
 def _generated(generator: str, name: str, seed: int, folder: str, _file: tuple) -> pd.DataFrame:
+    rows = _generated_tables(generator, seed, folder, _file)[name]
+    resource = _resource(name, Path(folder))
+    missing = set(resource["schema"].get("missingValues", [""]))
+    raw = pd.DataFrame([{key: (None if str(value) in missing else str(value))
+                         for key, value in row.items()} for row in rows])
+    source = Path(folder) / f"{name} (seed {seed})"
+    return pd.DataFrame({field["name"]: _check_and_convert(source, raw, field)
+                         for field in resource["schema"]["fields"]})
+
+
+@lru_cache(maxsize=4)
+def _generated_tables(generator: str, seed: int, folder: str, _file: tuple) -> dict:
+    """Every table one generator writes from one seed. Kept, because a generator draws all
+    its tables in one pass: a check that asks for two tables of the same seed (a log and the
+    callers beside it) pays for the drawing once."""
     import importlib.util
 
     path = Path(folder) / f"{generator}.py"
@@ -212,14 +227,7 @@ def _generated(generator: str, name: str, seed: int, folder: str, _file: tuple) 
     spec = importlib.util.spec_from_file_location(f"_course_generator_{generator}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    rows = module.tables({}, seed=seed)[name]
-    resource = _resource(name, Path(folder))
-    missing = set(resource["schema"].get("missingValues", [""]))
-    raw = pd.DataFrame([{key: (None if str(value) in missing else str(value))
-                         for key, value in row.items()} for row in rows])
-    source = Path(folder) / f"{name} (seed {seed})"
-    return pd.DataFrame({field["name"]: _check_and_convert(source, raw, field)
-                         for field in resource["schema"]["fields"]})
+    return module.tables({}, seed=seed)
 
 
 def _read_and_check(name: str, folder: Path) -> pd.DataFrame:
