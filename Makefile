@@ -1,8 +1,9 @@
 # Two entry points for a fresh machine (see README.md):
 #   make book   set up, then build the book with warnings as errors (output: _build/html)
 #   make test   set up, then run every test (the browser tests need Debian's chromium and
-#               the grader Debian's bubblewrap and libseccomp2: apt-get install chromium
-#               bubblewrap libseccomp2;
+#               the grader Debian's bubblewrap and libseccomp2, the shared-gradebook tests
+#               Debian's postgresql: apt-get install chromium bubblewrap libseccomp2
+#               postgresql;
 #               .ci/run installs them)
 PYTHON ?= python3
 VENV ?= .venv

@@ -361,6 +361,7 @@ def grade_submissions(
     regrade: bool = False,
     on_result: Callable[[SubmissionResult, bool], None] = lambda result, cached: None,
     unsafe: bool = False,
+    engine: Callable | None = None,
 ) -> list[SubmissionResult]:
     """Grade what is new or changed (everything with ``regrade``), recording each result.
     A result recorded with other tests (another version of the zip) counts as not graded.
@@ -369,6 +370,10 @@ def grade_submissions(
     results (already in the gradebook with the same hash) come first. Each submission runs
     contained (:mod:`autograder.containment`); where this machine cannot contain, grading
     stops with :class:`~autograder.containment.ContainmentUnavailable` unless ``unsafe``.
+
+    ``engine`` runs the submissions: by default this machine's pool
+    (:func:`autograder.pool.run_submissions`); :class:`autograder.cluster.DaskEngine` runs
+    them on a Dask cluster. Either way this process alone writes the gradebook.
     """
     limits = limits or Limits()
     recorded = {} if regrade else gradebook.recorded(assignment)
@@ -403,8 +408,8 @@ def grade_submissions(
         done.append(result)
         on_result(result, False)
 
-    run_submissions(jobs(), tests, limits, workers or os.cpu_count() or 1, on_execution,
-                    unsafe=unsafe)
+    (engine or run_submissions)(jobs(), tests, limits, workers or os.cpu_count() or 1,
+                                on_execution, unsafe=unsafe)
     return done
 
 

@@ -5,7 +5,9 @@
     autograder build --check [NAME ...]  build, and fail if a published notebook is stale
     autograder selfcheck [NAME ...]      solution full marks, blank zero, wrong answers rejected
     autograder grade ASSIGNMENT SUBMISSIONS [--gradebook FILE | --db-url URL] [--json]
+                                         [--scheduler ADDRESS]
                                          grade a folder or zip of notebooks, in parallel
+                                         (on a Dask cluster, with --scheduler)
     autograder review NAME SUBMISSIONS --out review.csv [--gradebook FILE | --db-url URL]
                                          collect free-response answers for marking
                                          (NAME, here and below: a project assignment or
@@ -124,6 +126,12 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     from autograder.gradebook import Gradebook, database_url
     from autograder.scoring import AutograderTests
 
+    if args.scheduler:
+        try:
+            from autograder.cluster import DaskEngine
+        except ImportError as error:
+            raise LookupError("--scheduler needs Dask: pip install 'dask[distributed]' (the "
+                              f"instructor's requirements pin it) ({error})") from error
     err = Console(stderr=True)
     report = err if args.json else Console()
     url = args.db_url or database_url(args.gradebook)
@@ -155,7 +163,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
                         limits=Limits(args.timeout, args.memory_mb,
                                       cell_timeout_s=min(args.cell_timeout, args.timeout)),
                         regrade=args.regrade or bool(args.only),
-                        on_result=on_result, unsafe=args.unsafe)
+                        on_result=on_result, unsafe=args.unsafe,
+                        engine=DaskEngine(args.scheduler) if args.scheduler else None)
         finally:
             tests.close()
             gradebook.close()
@@ -326,6 +335,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="grade only this submission again (its path, or the student's name "
                        "as the download gives it); may be repeated")
     grade.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on a Dask cluster: its scheduler's address (tcp://host:8786, "
+                            "or a Dask Gateway cluster's); each worker runs the same contained "
+                            "grader, and this process alone writes the gradebook")
     grade.set_defaults(func=_cmd_grade)
     review = sub.add_parser("review", help="collect free-response answers for marking")
     review.add_argument("name", help="an assignment of this project, or an otter zip's path")

@@ -8,7 +8,10 @@ graded and regrade only new or changed submissions.
 
 from __future__ import annotations
 
+import functools
 import json
+import random
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,8 +32,46 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from autograder import __version__
+
+# How many times a write that met another's at the same moment is made again.
+WRITE_ATTEMPTS = 8
+# PostgreSQL's codes for a write that met another transaction's: unique key taken at the same
+# moment, serialization failure, deadlock. SQLite's are in its messages.
+_POSTGRES_CLASHES = {"23505", "40001", "40P01"}
+_SQLITE_CLASHES = ("UNIQUE constraint failed", "database is locked")
+
+
+def _clash(error: Exception) -> bool:
+    """Whether a failed write met another's (and is worth making again), rather than being
+    wrong in itself."""
+    original = getattr(error, "orig", None)
+    code = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    return code in _POSTGRES_CLASHES or any(m in str(original) for m in _SQLITE_CLASHES)
+
+
+def _retried(write):
+    """Make a write again, from the start, when it met another's at the same moment.
+
+    Two teaching assistants marking from one shared gradebook, or two runs recording at once,
+    can replace the same row in the same instant: one transaction then fails on the unique
+    key (PostgreSQL) or on the lock (SQLite). Nothing was written by it (a transaction is
+    whole or nothing); made again, it reads what the other wrote and writes over it, so
+    neither's mark is refused and the history keeps both.
+    """
+    @functools.wraps(write)
+    def again(self, *args, **kwargs):
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                return write(self, *args, **kwargs)
+            except (IntegrityError, OperationalError) as error:
+                if attempt == WRITE_ATTEMPTS - 1 or not _clash(error):
+                    raise
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+        raise AssertionError("unreachable")
+    return again
 
 metadata = MetaData()
 
@@ -281,6 +322,7 @@ class Gradebook:
                     results_table.c.assignment == assignment))
             return {row.submission: (row.sha256, row.status, row.tests_sha256) for row in rows}
 
+    @_retried
     def record(self, assignment: str, result: SubmissionResult) -> None:
         """Replace this submission's result, all of it or nothing (one transaction)."""
         result.graded_at = result.graded_at or datetime.now(UTC).isoformat(timespec="seconds")
@@ -320,6 +362,7 @@ class Gradebook:
                                      row.peak_memory_mb, questions.get(row.submission, []),
                                      row.graded_at, row.tests_sha256) for row in rows]
 
+    @_retried
     def record_manual(self, assignment: str,
                       scores: list[tuple[str, str, float, float, str]],
                       entered_by: str = "") -> int:
@@ -358,6 +401,7 @@ class Gradebook:
                     row.score, row.possible, row.comment)
             return scores
 
+    @_retried
     def record_questions(self, assignment: str, questions: list[tuple[str, float]]) -> None:
         """The free-response questions (name, points possible), in order, replacing any
         recorded before."""
@@ -417,6 +461,7 @@ class Gradebook:
                 select(mark_history_table).where(mark_history_table.c.assignment == assignment)
                 .order_by(mark_history_table.c.id))]
 
+    @_retried
     def mark_criterion(self, assignment: str, submission: str, question: str, criterion: str,
                        points: float = 0.0, comment: str = "", entered_by: str = "") -> None:
         """Save one criterion's mark (or, for criterion "", the comment), replacing the one

@@ -196,87 +196,132 @@ def execution_from(reply: dict | None, ended: dict, limits: Limits, oom_killed: 
                      modules=modules, results=reply.get("results"))
 
 
+class WarmPool:
+    """Warm, contained workers kept from one run to the next.
+
+    Local grading makes one for a batch; a cluster's grading host (:mod:`autograder.cluster`)
+    keeps one for as long as its Dask worker lives, so that each submission a cluster sends
+    finds a worker already started, as in local grading, never a cold one per submission.
+    Workers are started as the first runs need them, up to ``workers``.
+    """
+
+    def __init__(self, tests, limits: Limits, workers: int, *, unsafe: bool = False) -> None:
+        diagnosis = diagnose()
+        if not diagnosis.contained and not unsafe:
+            raise ContainmentUnavailable(
+                "This machine cannot contain the submissions' code "
+                f"({diagnosis.problem}), so grading stopped before running any. Install "
+                "bubblewrap (Debian: apt-get install bubblewrap), see `autograder doctor`, or "
+                "pass --unsafe to grade without containment, trusting every submission.")
+        self.contained = diagnosis.contained
+        self.tests, self.limits, self.size = tests, limits, max(1, workers)
+        self.support_dir = tests.support_dir if tests is not None else None
+        self.slots: list[_Slot] = []
+        self._numbers = 0
+        prepare_scorers()
+
+    def run(self, jobs: Iterable[tuple[object, object, list[str], list[bool]]],
+            on_execution: Callable[[object, Execution], None], *, retry: bool = True) -> None:
+        """Run each ``(key, submission, cells, quiet)`` and call ``on_execution(key,
+        execution)`` once per submission as soon as its outcome is final. With ``retry``, an
+        outcome a submission can bring about itself is tried once more after the first
+        attempts; without, it is final here (a caller that retries elsewhere says so)."""
+        limits, tests = self.limits, self.tests
+        queue = deque((key, submission, cells, quiet, 0) for key, submission, cells, quiet in jobs)
+        later: deque = deque()
+        if not queue:
+            return
+        while len(self.slots) < min(self.size, len(queue)):
+            self.slots.append(_Slot(len(self.slots), self.support_dir, self.contained))
+        idle, running = list(self.slots), {}
+        try:
+            while queue or later or running:
+                if not queue and not running:
+                    queue, later = later, deque()
+                while idle and queue:
+                    key, submission, cells, quiet, attempt = queue.popleft()
+                    slot = idle.pop()
+                    self._numbers += 1
+                    number = self._numbers
+                    ours, theirs = socket.socketpair()
+                    oom_before = slot.cgroup.oom_kills() if slot.cgroup else 0
+                    try:
+                        slot.start(number, limits, theirs)
+                    except OSError:  # the worker had gone while idle: start another
+                        slot = self._replace(slot)
+                        slot.start(number, limits, theirs)
+                    theirs.close()
+                    pid, fd = fork_scorer(Channel(ours), submission, cells, quiet, tests,
+                                          limits, confined=self.contained)
+                    ours.close()
+                    running[slot] = _Running((key, submission, cells, quiet), slot, number,
+                                             attempt, pid, fd, time.monotonic(), oom_before)
+                watched = {r.scorer_fd: r for r in running.values() if not r.replied}
+                controls = {s.control.fileno(): s for s in running}
+                ready, _, _ = select.select([*watched, *controls], [], [], 1.0)
+                for fd in ready:
+                    if fd in watched:
+                        _read_reply(watched[fd])
+                    elif fd in controls:
+                        _read_control(controls[fd], running)
+                now = time.monotonic()
+                for run in list(running.values()):
+                    if not run.replied and now - run.start > 2 * limits.timeout_s + 90:
+                        os.kill(run.scorer_pid, signal.SIGKILL)  # its reply then ends empty
+                    if run.replied and run.ended is None and now - run.start > \
+                            2 * limits.timeout_s + 150:
+                        run.ended = {"worker_died": True}  # the worker stopped answering
+                    if not (run.replied and run.ended is not None):
+                        continue
+                    del running[run.slot]
+                    execution = _finish(run, limits)
+                    _import_for_next_scorers(execution)
+                    slot = run.slot
+                    if run.ended.get("worker_died"):
+                        slot = self._replace(slot)
+                    idle.append(slot)
+                    key, submission, cells, quiet = run.key
+                    if retry and execution.status in TRIED_AGAIN and run.attempt == 0:
+                        later.append((key, submission, cells, quiet, 1))
+                    else:
+                        on_execution(key, execution)
+        finally:
+            for run in running.values():  # stopped part-way: those workers are not reused
+                try:
+                    os.kill(run.scorer_pid, signal.SIGKILL)
+                    os.waitpid(run.scorer_pid, 0)
+                except (ProcessLookupError, ChildProcessError):
+                    pass
+                if run.slot in self.slots:
+                    self.slots.remove(run.slot)
+                run.slot.close()
+
+    def _replace(self, slot: _Slot) -> _Slot:
+        slot.close()
+        index = self.slots.index(slot)
+        self.slots[index] = _Slot(index, self.support_dir, self.contained)
+        return self.slots[index]
+
+    def close(self) -> None:
+        for slot in self.slots:
+            slot.close()
+        self.slots = []
+
+    def __enter__(self) -> WarmPool:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+
 def run_submissions(jobs: Iterable[tuple[object, object, list[str], list[bool]]], tests,
                     limits: Limits, workers: int,
                     on_execution: Callable[[object, Execution], None], *,
                     unsafe: bool = False) -> None:
-    """Run each ``(key, submission, cells, quiet)`` and call ``on_execution(key, execution)``
-    once per submission as soon as its outcome is final."""
-    diagnosis = diagnose()
-    if not diagnosis.contained and not unsafe:
-        raise ContainmentUnavailable(
-            "This machine cannot contain the submissions' code "
-            f"({diagnosis.problem}), so grading stopped before running any. Install "
-            "bubblewrap (Debian: apt-get install bubblewrap), see `autograder doctor`, or "
-            "pass --unsafe to grade without containment, trusting every submission.")
-    contained = diagnosis.contained
-    prepare_scorers()
-    queue = deque((key, submission, cells, quiet, 0) for key, submission, cells, quiet in jobs)
-    later: deque = deque()
-    if not queue:
-        return
-    support_dir = tests.support_dir if tests is not None else None
-    slots = [_Slot(i, support_dir, contained) for i in range(max(1, min(workers, len(queue))))]
-    idle, running, numbers = list(slots), {}, 0
-    try:
-        while queue or later or running:
-            if not queue and not running:
-                queue, later = later, deque()
-            while idle and queue:
-                key, submission, cells, quiet, attempt = queue.popleft()
-                slot = idle.pop()
-                numbers += 1
-                ours, theirs = socket.socketpair()
-                oom_before = slot.cgroup.oom_kills() if slot.cgroup else 0
-                try:
-                    slot.start(numbers, limits, theirs)
-                except OSError:  # the worker had gone while idle: start another
-                    slot = _replace(slots, slot, support_dir, contained)
-                    slot.start(numbers, limits, theirs)
-                theirs.close()
-                pid, fd = fork_scorer(Channel(ours), submission, cells, quiet, tests, limits,
-                                      confined=contained)
-                ours.close()
-                running[slot] = _Running((key, submission, cells, quiet), slot, numbers,
-                                         attempt, pid, fd, time.monotonic(), oom_before)
-            watched = {r.scorer_fd: r for r in running.values() if not r.replied}
-            controls = {s.control.fileno(): s for s in running}
-            ready, _, _ = select.select([*watched, *controls], [], [], 1.0)
-            for fd in ready:
-                if fd in watched:
-                    _read_reply(watched[fd])
-                elif fd in controls:
-                    _read_control(controls[fd], running)
-            now = time.monotonic()
-            for run in list(running.values()):
-                if not run.replied and now - run.start > 2 * limits.timeout_s + 90:
-                    os.kill(run.scorer_pid, signal.SIGKILL)  # its reply then ends empty
-                if run.replied and run.ended is None and now - run.start > \
-                        2 * limits.timeout_s + 150:
-                    run.ended = {"worker_died": True}  # the worker stopped answering
-                if not (run.replied and run.ended is not None):
-                    continue
-                del running[run.slot]
-                execution = _finish(run, limits)
-                _import_for_next_scorers(execution)
-                slot = run.slot
-                if run.ended.get("worker_died"):
-                    slot = _replace(slots, slot, support_dir, contained)
-                idle.append(slot)
-                key, submission, cells, quiet = run.key
-                if execution.status in TRIED_AGAIN and run.attempt == 0:
-                    later.append((key, submission, cells, quiet, 1))
-                else:
-                    on_execution(key, execution)
-    finally:
-        for run in running.values():
-            try:
-                os.kill(run.scorer_pid, signal.SIGKILL)
-                os.waitpid(run.scorer_pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
-        for slot in slots:
-            slot.close()
+    """Run each ``(key, submission, cells, quiet)`` on this machine and call
+    ``on_execution(key, execution)`` once per submission as soon as its outcome is final."""
+    with WarmPool(tests, limits, workers, unsafe=unsafe) as pool:
+        pool.run(jobs, on_execution)
 
 
 def prepare_scorers() -> None:
@@ -300,14 +345,6 @@ def _import_for_next_scorers(execution: Execution) -> None:
     from autograder.otter_compat import import_library_modules
 
     import_library_modules(execution.modules)
-
-
-def _replace(slots: list[_Slot], slot: _Slot, support_dir: Path | None,
-             contained: bool) -> _Slot:
-    slot.close()
-    index = slots.index(slot)
-    slots[index] = _Slot(index, support_dir, contained)
-    return slots[index]
 
 
 def _read_reply(run: _Running) -> None:

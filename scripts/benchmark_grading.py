@@ -1,6 +1,8 @@
-"""Benchmark batch grading against sequential ``otter run``; prints figures, judges nothing.
+"""Benchmark batch grading against sequential ``otter run``, and on a Dask cluster; prints
+figures, judges nothing.
 
     python scripts/benchmark_grading.py [--submissions 200] [--sample 10] [--workers N]
+                                        [--no-hung] [--no-baselines] [--dask]
 
 Generates a seeded, realistic class for the module 1 assignment (correct, partly wrong, with a
 cell that raises an error, blank, and one that never finishes; half in folders of their own
@@ -13,6 +15,14 @@ under the notebook's name, half renamed), then prints:
 The two baselines are slow (seconds per notebook), so by default they run on a sample and the
 figure for the whole class is extrapolated, and says so. ``otter run`` has no time limit, so the
 never-ending submission is left out of its sample.
+
+With ``--dask``, the same class is graded again, each time into a new gradebook: locally with
+one worker, on a ``distributed.LocalCluster`` of one worker process (one thread), locally with
+``--workers`` workers and on a cluster of that many worker processes; it prints each one's cost
+per submission, what Dask adds to each submission, and, from the one-worker cluster's rate, the
+hours 10,000 submissions would take on 10 and 100 such workers (each with a core of its own).
+``--no-hung`` leaves out the never-ending submission, whose time limit (twice, as it is tried
+again) would otherwise weigh on a small class's cost per submission.
 """
 
 from __future__ import annotations
@@ -51,13 +61,13 @@ def with_cell(notebook: dict, code: str, where: int | None = None) -> dict:
 
 
 def make_class(out: Path, count: int, solution: dict, blank: dict, wrong: list[str],
-               notebook_name: str, seed: int = 2026) -> dict[str, str]:
+               notebook_name: str, seed: int = 2026, hung: bool = True) -> dict[str, str]:
     """Write ``count`` submissions; returns name -> kind."""
     rng = random.Random(seed)
     kinds = {}
     for index in range(count):
         roll = rng.random()
-        if index == count // 2:
+        if index == count // 2 and hung:
             kind, notebook = "hung", with_cell(solution, "while True:\n    pass")
         elif roll < 0.40:
             kind, notebook = "correct", solution
@@ -110,6 +120,59 @@ class PeakMemory:
         self._thread.join()
 
 
+def _grade_once(build, folder: Path, gradebook_path: Path, name: str, timeout: float,
+                workers: int, engine=None) -> tuple[float, dict]:
+    """Wall time of grading the class into a new gradebook, and the scores it gave."""
+    tests = AutograderTests(build.autograder_zip)
+    try:
+        with Gradebook(database_url(gradebook_path)) as gradebook, \
+                open_submissions(folder, tests.assignment_name) as subs:
+            start = time.monotonic()
+            results = grade_submissions(tests, subs, gradebook, name, workers=workers,
+                                        limits=Limits(timeout), engine=engine)
+            return time.monotonic() - start, {r.submission: r.score for r in results}
+    finally:
+        tests.close()
+
+
+def dask_figures(args, build, folder: Path, work: Path, name: str) -> None:
+    """Local grading against Dask clusters of 1 and ``--workers`` worker processes."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    from autograder.cluster import DaskEngine
+
+    count = args.submissions
+    figures = {}
+    for workers in sorted({1, args.workers}):
+        local, local_scores = _grade_once(build, folder, work / f"local-{workers}.db", name,
+                                          args.timeout, workers)
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                Client(cluster) as client:
+            on_dask, dask_scores = _grade_once(build, folder, work / f"dask-{workers}.db", name,
+                                               args.timeout, workers,
+                                               engine=DaskEngine(client))
+        same = "same scores" if dask_scores == local_scores else "SCORES DIFFER"
+        figures[workers] = (local, on_dask)
+        print(f"{workers} worker(s): local {local / count:5.2f} s/submission "
+              f"({local:6.1f} s), Dask {on_dask / count:5.2f} s/submission ({on_dask:6.1f} s, "
+              f"cluster already running); Dask adds {(on_dask - local) / count:+.2f} "
+              f"s/submission; {same}")
+    one = figures[1][1] / count  # seconds per submission on one Dask worker
+    print(f"\nper Dask worker: {3600 / one:.0f} submissions/hour")
+    for workers in (10, 100):
+        hours = 10_000 * one / workers / 3600
+        print(f"projected for 10,000 submissions on {workers} workers (a core each): "
+              f"{hours:.2f} h ({hours * 60:.0f} min)")
+    if args.workers > 1:
+        speedup = figures[1][1] / figures[args.workers][1]
+        print(f"measured here: {args.workers} workers grade {speedup:.2f}x as fast as one "
+              f"(on {os.cpu_count()} cores, the scheduler and client sharing them)")
+    print()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -118,6 +181,12 @@ def main() -> int:
                         help="submissions for each slow baseline (default 10)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--timeout", type=float, default=30.0)
+    parser.add_argument("--no-hung", action="store_true",
+                        help="leave out the submission that never finishes")
+    parser.add_argument("--no-baselines", action="store_true",
+                        help="skip sequential otter run and plain execution")
+    parser.add_argument("--dask", action="store_true",
+                        help="also grade the class on Dask clusters of 1 and --workers workers")
     args = parser.parse_args()
 
     assignment = find_assignments(ROOT)[0]
@@ -129,7 +198,7 @@ def main() -> int:
     folder = work / "class"
     folder.mkdir()
     kinds = make_class(folder, args.submissions, solution, blank, wrong,
-                       build.solution_notebook.name)
+                       build.solution_notebook.name, hung=not args.no_hung)
     mix = {k: list(kinds.values()).count(k) for k in sorted(set(kinds.values()))}
     print(f"assignment {assignment.name}: {args.submissions} submissions {mix}; "
           f"{os.cpu_count()} cores, {args.workers} workers, time limit {args.timeout:g} s\n")
@@ -148,6 +217,10 @@ def main() -> int:
           f"submissions/min, peak memory {memory.peak / 2**20:6.0f} MB (process tree); "
           f"statuses {statuses}")
 
+    if args.dask:
+        dask_figures(args, build, folder, work, assignment.name)
+    if args.no_baselines:
+        return 0
     sample = [n for n in sorted(kinds) if kinds[n] != "hung"][: args.sample]
     start = time.monotonic()
     for name in sample:

@@ -392,3 +392,108 @@ def test_otters_reference_grade_is_asked_again_only_when_its_kernel_never_starte
     with pytest.raises(RuntimeError, match="could not be read"):
         grade_notebook(tmp_path / "a.ipynb", tmp_path / "a.zip")
     assert len(calls) == 1
+
+
+# On a Dask cluster: two worker processes on this machine, as a Dask Gateway, Slurm or
+# Kubernetes cluster would give them, each keeping the same contained grader warm.
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    import logging
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=logging.ERROR) as local, \
+            distributed.Client(local) as client:
+        yield client
+
+
+def _on_cluster(client, tests, folder, gradebook_path, **options):
+    from autograder.cluster import DaskEngine
+
+    with Gradebook(database_url(gradebook_path)) as gradebook, \
+            open_submissions(folder, tests.assignment_name) as submissions:
+        return grade_submissions(tests, submissions, gradebook, ASSIGNMENT, limits=LIMITS,
+                                 engine=DaskEngine(client), **options)
+
+
+def test_a_dask_cluster_gives_exactly_the_scores_of_local_grading(setting, graded, cluster,
+                                                                   tmp_path):
+    results = {r.submission: r for r in _on_cluster(cluster, setting["tests"],
+                                                    setting["folder"], tmp_path / "g.db")}
+    local = graded["results"]
+    assert set(results) == set(local)
+    for name, ours in results.items():
+        theirs = local[name]
+        assert (ours.status, ours.score, ours.possible) == (
+            theirs.status, theirs.score, theirs.possible), (name, ours.reason, theirs.reason)
+        assert [(q.question, q.score, q.hints) for q in ours.questions] == [
+            (q.question, q.score, q.hints) for q in theirs.questions], name
+        if ours.status != "timeout":  # a reason may name a duration
+            assert ours.reason == theirs.reason, name
+    # Containment held on the workers: the attacks gained nothing there either.
+    for attack in ATTACKS:
+        assert results[f"attack-{attack.name}.ipynb"].status == attack.status, attack.name
+
+
+def _small_class(setting, folder: Path) -> list[str]:
+    folder.mkdir()
+    names = sorted(setting["honest"])[:7]
+    for name in names:
+        (folder / name).write_bytes((setting["folder"] / name).read_bytes())
+    return names
+
+
+def test_a_worker_killed_mid_run_loses_nothing(setting, graded, cluster, tmp_path):
+    names = _small_class(setting, tmp_path / "class")
+    pids = cluster.run(os.getpid)
+    killed = []
+    seen: list[tuple[str, bool]] = []
+
+    def on_result(result, cached):
+        seen.append((result.submission, cached))
+        if not killed:  # a worker that holds a submission now is killed outright
+            busy = [address for address, keys in cluster.processing().items() if keys]
+            if busy:
+                os.kill(pids[busy[0]], signal.SIGKILL)
+                killed.append(busy[0])
+
+    from autograder.cluster import grade_on  # the Python route, as from a Dask Gateway
+
+    results = grade_on(cluster, setting["output"].autograder_zip, tmp_path / "class",
+                       str(tmp_path / "g.db"), limits=LIMITS, on_result=on_result)
+    assert killed, "no worker was busy when the first result came: nothing was tested"
+    assert sorted(name for name, _ in seen) == names  # each recorded once
+    assert {r.submission: r.score for r in results} == {
+        name: graded["results"][name].score for name in names}
+    assert all(r.status == "completed" for r in results), [r.reason for r in results]
+    db = sqlite3.connect(tmp_path / "g.db")
+    assert db.execute("select count(*) from results").fetchone()[0] == len(names)
+    db.close()
+    cluster.wait_for_workers(2, timeout=60)  # the nanny started a new one
+
+
+def test_an_interrupted_cluster_run_resumes_without_regrading(setting, graded, cluster,
+                                                              tmp_path):
+    names = _small_class(setting, tmp_path / "class")
+
+    def stop_after_two(result, cached):
+        if len(first) == 2:
+            raise KeyboardInterrupt
+        first.append(result.submission)
+
+    first: list[str] = []
+    with pytest.raises(KeyboardInterrupt):
+        _on_cluster(cluster, setting["tests"], tmp_path / "class", tmp_path / "g.db",
+                    on_result=stop_after_two)
+    with Gradebook(database_url(tmp_path / "g.db")) as gradebook:
+        recorded = set(gradebook.recorded(ASSIGNMENT))
+    assert set(first) <= recorded and len(recorded) < len(names)
+    again: list[tuple[str, bool]] = []
+    results = _on_cluster(cluster, setting["tests"], tmp_path / "class", tmp_path / "g.db",
+                          on_result=lambda result, cached: again.append(
+                              (result.submission, cached)))
+    assert {name for name, cached in again if cached} == recorded
+    assert sorted(name for name, _ in again) == names
+    assert {r.submission: r.score for r in results} == {
+        name: graded["results"][name].score for name in names}
