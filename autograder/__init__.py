@@ -6,7 +6,9 @@ Built on otter-grader's assignment format. Modules, each with one job:
 * :mod:`autograder.build` runs Otter Assign to make the student notebook and the autograder zip;
 * :mod:`autograder.grading` grades one notebook with otter and returns per-question scores;
 * :mod:`autograder.batch` reads a class's submissions and records their results in
-  :mod:`autograder.gradebook`; :mod:`autograder.pool` runs them through warm workers;
+  :mod:`autograder.gradebook`; :mod:`autograder.pool` runs them through warm workers, or
+  :mod:`autograder.cluster` on a Dask cluster, each worker's pool in a
+  :mod:`autograder.grading_host`;
 * :mod:`autograder.containment` (bubblewrap) and :mod:`autograder.cgroups` say what a
   worker may see and use; :mod:`autograder.worker` forks each submission's namespaces, where
   :mod:`autograder.sandbox` runs its notebook; :mod:`autograder.scorer`, forked from the

@@ -316,7 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--json", action="store_true",
                        help="print one JSON object per submission, one per line")
     grade.add_argument("--workers", type=int, default=None,
-                       help="parallel workers (default: the number of cores)")
+                       help="parallel workers (default: the number of cores); on a cluster "
+                            "(--scheduler), each Dask worker thread grades one at a time")
     grade.add_argument("--timeout", type=float, default=Limits.timeout_s,
                        help="seconds one notebook may run, all its cells together "
                        f"(default: {Limits.timeout_s:g})")

@@ -120,6 +120,7 @@ class GradingPlugin(WorkerPlugin):
         self.unsafe = unsafe
 
     def setup(self, worker=None) -> None:
+        self._closed = False
         local = getattr(worker, "local_directory", None)
         self.folder = Path(tempfile.mkdtemp(prefix="autograder-", dir=local))
         self.zip_path = self.folder / "autograder.zip"
@@ -129,6 +130,7 @@ class GradingPlugin(WorkerPlugin):
 
     def teardown(self, worker=None) -> None:
         with self._lock:
+            self._closed = True  # a host still grading is closed when it is done
             hosts, self._idle = self._idle, []
         for host in hosts:
             host.close()
@@ -146,7 +148,11 @@ class GradingPlugin(WorkerPlugin):
             return Execution("crashed", "the grading host stopped while running this "
                              "notebook")
         with self._lock:
-            self._idle.append(host)
+            keep = not self._closed
+            if keep:
+                self._idle.append(host)
+        if not keep:
+            host.close()
         return execution
 
 
@@ -186,7 +192,12 @@ class DaskEngine:
         if not pending:
             return
         owned = not isinstance(self.scheduler, Client)
-        client = Client(self.scheduler) if owned else self.scheduler
+        try:
+            client = Client(self.scheduler) if owned else self.scheduler
+        except OSError as error:
+            raise OSError(f"could not reach the Dask scheduler at {self.scheduler} ({error}): "
+                          "check its address (tcp://HOST:8786) and that it is running; "
+                          "nothing was graded") from error
         try:
             client.wait_for_workers(1, timeout=self.wait_for_workers_s)
             self._check_containment(client, unsafe)

@@ -258,9 +258,23 @@ def database_url(gradebook: str | Path) -> str:
     return text if "://" in text else f"sqlite:///{Path(text).resolve()}"
 
 
+def with_installed_driver(url: str) -> str:
+    """A PostgreSQL URL without a driver (``postgresql://``, or ``postgres://`` as some hosts
+    give it) names psycopg 3, the driver the grader's pinned packages install, unless the
+    older psycopg2 (SQLAlchemy's default) is installed."""
+    scheme, _, rest = url.partition("://")
+    if scheme not in ("postgresql", "postgres"):
+        return url
+    try:
+        import psycopg2  # noqa: F401
+    except ImportError:
+        return f"postgresql+psycopg://{rest}"
+    return f"postgresql://{rest}"
+
+
 class Gradebook:
     def __init__(self, url: str) -> None:
-        self.engine = create_engine(url, future=True)
+        self.engine = create_engine(with_installed_driver(url), future=True)
         if self.engine.dialect.name == "sqlite":
             @event.listens_for(self.engine, "connect")
             def _sqlite_pragmas(connection, _record):  # durable, and safe with readers

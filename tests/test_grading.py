@@ -497,3 +497,44 @@ def test_an_interrupted_cluster_run_resumes_without_regrading(setting, graded, c
     assert sorted(name for name, _ in again) == names
     assert {r.submission: r.score for r in results} == {
         name: graded["results"][name].score for name in names}
+
+
+def test_the_command_line_grades_on_a_scheduler_address(setting, graded, cluster, tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name in ("solution.ipynb", "blank.ipynb", "wrong-0.ipynb"):
+        (folder / name).write_bytes((setting["folder"] / name).read_bytes())
+    done = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", str(setting["output"].autograder_zip),
+         str(folder), "--gradebook", str(tmp_path / "g.db"), "--json", "--quiet",
+         "--timeout", str(TIMEOUT_S), "--scheduler", cluster.scheduler.address],
+        capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    scores = {json.loads(line)["submission"]: json.loads(line)["score"]
+              for line in done.stdout.splitlines()}
+    assert scores == {name: graded["results"][name].score for name in scores}
+    assert len(scores) == 3
+
+
+def test_a_cluster_whose_workers_cannot_contain_is_refused(setting, tmp_path):
+    """Containment is checked on every worker before anything is sent: here the workers'
+    PATH holds no bubblewrap, as on a node where it is not installed."""
+    distributed = pytest.importorskip("distributed")
+    import logging
+
+    from autograder.containment import ContainmentUnavailable
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "solution.ipynb").write_bytes((setting["folder"] / "solution.ipynb").read_bytes())
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=logging.ERROR,
+                                  env={"PATH": str(tmp_path / "no-tools-here")}) as local, \
+            distributed.Client(local) as client:
+        with pytest.raises(ContainmentUnavailable, match="1 of the cluster's 1 workers"):
+            _on_cluster(client, setting["tests"], folder, tmp_path / "g.db")
+        with Gradebook(database_url(tmp_path / "g.db")) as gradebook:
+            assert gradebook.results(ASSIGNMENT) == []  # nothing was sent, nothing recorded
+        # Told --unsafe, it grades (each submission still in a process of its own).
+        results = _on_cluster(client, setting["tests"], folder, tmp_path / "g.db", unsafe=True)
+        assert results[0].score == setting["tests"].total_possible

@@ -80,8 +80,9 @@ def both(built_assignments, server, tmp_path_factory):
     return {
         "sqlite": _everything(["--gradebook", str(sqlite_file)], folder,
                               output.autograder_zip, base / "sqlite"),
-        "postgres": _everything(["--db-url", server], folder, output.autograder_zip,
-                                base / "postgres"),
+        # As a hosting service gives the address: no driver named (psycopg 3 is taken).
+        "postgres": _everything(["--db-url", server.replace("+psycopg", "")], folder,
+                                output.autograder_zip, base / "postgres"),
         "sqlite_url": database_url(sqlite_file), "server": server,
     }
 
@@ -111,7 +112,7 @@ def test_postgres_round_trips_a_run_a_review_import_and_every_export(both):
     for name, content in postgres["files"].items():
         assert content == sqlite["files"][name], name
     assert "alice" in postgres["files"]["canvas"]
-    assert postgres["report"].replace(both["server"], "") == \
+    assert postgres["report"].replace(both["server"].replace("+psycopg", ""), "") == \
         sqlite["report"].replace(both["sqlite_url"], "")
 
 
