@@ -63,11 +63,15 @@ def serve(connection: Connection, zip_path: Path, limits_data: dict, unsafe: boo
 
 
 def run_one(pool, submission, cells: list[str], quiet: list[bool]):
-    """One submission through the pool: its final outcome here (the client retries)."""
+    """One submission through the pool: its final outcome here (the client retries), without
+    the notebook's answers as data, which the scores were made from and the gradebook does
+    not keep (a class's tables would otherwise cross the cluster for nothing)."""
     outcome = []
     pool.run([(0, submission, cells, quiet)],
              lambda _key, execution: outcome.append(execution), retry=False)
-    return outcome[0]
+    execution = outcome[0]
+    execution.payload, execution.modules = None, []
+    return execution
 
 
 def main(argv: list[str]) -> None:

@@ -121,8 +121,9 @@ class PeakMemory:
 
 
 def _grade_once(build, folder: Path, gradebook_path: Path, name: str, timeout: float,
-                workers: int, engine=None) -> tuple[float, dict]:
-    """Wall time of grading the class into a new gradebook, and the scores it gave."""
+                workers: int, engine=None) -> tuple[float, dict, list]:
+    """Wall time of grading the class into a new gradebook, the scores it gave, and the
+    results."""
     tests = AutograderTests(build.autograder_zip)
     try:
         with Gradebook(database_url(gradebook_path)) as gradebook, \
@@ -130,7 +131,8 @@ def _grade_once(build, folder: Path, gradebook_path: Path, name: str, timeout: f
             start = time.monotonic()
             results = grade_submissions(tests, subs, gradebook, name, workers=workers,
                                         limits=Limits(timeout), engine=engine)
-            return time.monotonic() - start, {r.submission: r.score for r in results}
+            return (time.monotonic() - start, {r.submission: r.score for r in results},
+                    results)
     finally:
         tests.close()
 
@@ -146,12 +148,12 @@ def dask_figures(args, build, folder: Path, work: Path, name: str) -> None:
     count = args.submissions
     figures = {}
     for workers in sorted({1, args.workers}):
-        local, local_scores = _grade_once(build, folder, work / f"local-{workers}.db", name,
-                                          args.timeout, workers)
+        local, local_scores, results = _grade_once(build, folder, work / f"local-{workers}.db",
+                                                   name, args.timeout, workers)
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                           dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
                 Client(cluster) as client:
-            on_dask, dask_scores = _grade_once(build, folder, work / f"dask-{workers}.db", name,
+            on_dask, dask_scores, _ = _grade_once(build, folder, work / f"dask-{workers}.db", name,
                                                args.timeout, workers,
                                                engine=DaskEngine(client))
         same = "same scores" if dask_scores == local_scores else "SCORES DIFFER"
@@ -160,6 +162,15 @@ def dask_figures(args, build, folder: Path, work: Path, name: str) -> None:
               f"({local:6.1f} s), Dask {on_dask / count:5.2f} s/submission ({on_dask:6.1f} s, "
               f"cluster already running); Dask adds {(on_dask - local) / count:+.2f} "
               f"s/submission; {same}")
+    # The one writer's ceiling: however many workers, results cannot arrive faster than the
+    # instructor's process records them (one transaction each).
+    with Gradebook(database_url(work / "recording.db")) as gradebook:
+        start = time.monotonic()
+        for result in results:
+            gradebook.record(name, result)
+        recording = (time.monotonic() - start) / len(results)
+    print(f"recording one result in the gradebook (SQLite, this machine): {recording * 1000:.1f} "
+          f"ms, a ceiling of {1 / recording:.0f} results/s for the whole cluster")
     one = figures[1][1] / count  # seconds per submission on one Dask worker
     print(f"\nper Dask worker: {3600 / one:.0f} submissions/hour")
     for workers in (10, 100):
@@ -185,11 +196,16 @@ def main() -> int:
                         help="leave out the submission that never finishes")
     parser.add_argument("--no-baselines", action="store_true",
                         help="skip sequential otter run and plain execution")
+    parser.add_argument("--assignment", help="the assignment to grade (default: module 1's)")
     parser.add_argument("--dask", action="store_true",
                         help="also grade the class on Dask clusters of 1 and --workers workers")
     args = parser.parse_args()
 
-    assignment = find_assignments(ROOT)[0]
+    found = find_assignments(ROOT)
+    assignment = next((a for a in found if a.name == args.assignment), None) \
+        if args.assignment else found[0]
+    if assignment is None:
+        parser.error(f"no assignment {args.assignment!r}: {', '.join(a.name for a in found)}")
     work = Path(tempfile.mkdtemp(prefix="benchmark-grading-"))
     build = build_assignment(assignment, work / "build")
     solution = json.loads(build.solution_notebook.read_text())
