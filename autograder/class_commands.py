@@ -131,8 +131,10 @@ def _starting_answers(args: argparse.Namespace, count: int) -> list[str]:
 def _gradebook_arguments(args: argparse.Namespace) -> list[str]:
     """The gradebook option this command was given (or its default), to repeat in a printed
     follow-up command: without it, the follow-up would open ``gradebook.db`` wherever it runs."""
-    if args.db_url:
-        return ["--db-url", args.db_url]
+    if args.db_url:  # its password, if it holds one, is not printed
+        from autograder.gradebook import shown_url
+
+        return ["--db-url", shown_url(args.db_url)]
     return ["--gradebook", str(args.gradebook)]
 
 

@@ -123,7 +123,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         not_graded,
         open_submissions,
     )
-    from autograder.gradebook import Gradebook, database_url
+    from autograder.gradebook import Gradebook, database_url, shown_url
     from autograder.scoring import AutograderTests
 
     if args.scheduler:
@@ -170,7 +170,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
             gradebook.close()
     if not args.quiet:
         report.print(results_table(results, f"{assignment}: {len(results)} submissions, "
-                                            f"gradebook {url}"))
+                                            f"gradebook {shown_url(url)}"))
     others = not_graded(args.submissions)
     if others:  # a PDF or a Word file handed in instead of the notebook is never silent
         shown = ", ".join(others[:20]) + (f" and {len(others) - 20} more" if len(others) > 20
@@ -207,6 +207,19 @@ def _only(submissions: list, wanted: list[str]) -> list:
 def _cmd_doctor(args: argparse.Namespace) -> int:
     from autograder.containment import diagnose
 
+    if args.scheduler:
+        from autograder.cluster import doctor_on_workers
+
+        reports = doctor_on_workers(args.scheduler)
+        for worker, (_contained, lines) in sorted(reports.items()):
+            print(f"{worker}:")
+            for line in lines:
+                print(f"  {line}")
+        refused = sum(not contained for contained, _lines in reports.values())
+        if refused:
+            print(f"{refused} of {len(reports)} workers cannot contain submissions: "
+                  "`autograder grade --scheduler` refuses this cluster unless given --unsafe.")
+        return 1 if refused or not reports else 0
     diagnosis = diagnose()
     for line in diagnosis.lines():
         print(line)
@@ -455,6 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "name it in the report (else 'answer N')")
     similar.set_defaults(func=cmd_similarity)
     doctor = sub.add_parser("doctor", help="what this machine gives to contain submissions")
+    doctor.add_argument("--scheduler", metavar="ADDRESS",
+                        help="report on every worker of this Dask cluster instead")
     doctor.set_defaults(func=_cmd_doctor)
     nbg = sub.add_parser("nbgrader", help="export assignments as an nbgrader course")
     nbg.add_argument("names", nargs="*", help="assignment names (default: all)")
@@ -497,6 +512,11 @@ def run(argv: list[str] | None = None) -> int:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("autograder: stopped; results recorded so far are kept. Run the same command "
-              "again to grade the rest.", file=sys.stderr)
+        if getattr(args, "regrade", False):
+            print("autograder: stopped; results recorded so far are kept. --regrade grades "
+                  "every submission again: run the command again to regrade them all, or "
+                  "without --regrade to keep every result now recorded.", file=sys.stderr)
+        else:
+            print("autograder: stopped; results recorded so far are kept. Run the same "
+                  "command again to grade the rest.", file=sys.stderr)
         return 130

@@ -172,6 +172,26 @@ def containment_on_worker() -> tuple[bool, str]:
     return diagnosis.contained, diagnosis.problem
 
 
+def _doctor_report() -> tuple[bool, list[str]]:
+    from autograder.containment import diagnose
+
+    diagnosis = diagnose()
+    return diagnosis.contained, diagnosis.lines()
+
+
+def doctor_on_workers(scheduler: str) -> dict[str, tuple[bool, list[str]]]:
+    """``autograder doctor`` on every worker of a cluster: worker -> (contained, lines)."""
+    from distributed import Client
+
+    try:
+        client = Client(scheduler)
+    except OSError as error:
+        raise OSError(f"could not reach the Dask scheduler at {scheduler} ({error}): check its "
+                      "address (tcp://HOST:8786) and that it is running") from error
+    with client:
+        return client.run(_doctor_report)
+
+
 class DaskEngine:
     """Runs a grading batch's submissions on a Dask cluster (a scheduler's address, or a
     :class:`distributed.Client` already connected), with the signature of

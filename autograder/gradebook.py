@@ -32,7 +32,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 
 from autograder import __version__
 
@@ -42,6 +42,11 @@ WRITE_ATTEMPTS = 8
 # moment, serialization failure, deadlock. SQLite's are in its messages.
 _POSTGRES_CLASHES = {"23505", "40001", "40P01"}
 _SQLITE_CLASHES = ("UNIQUE constraint failed", "database is locked")
+
+
+def _first_line(error: BaseException | None) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _clash(error: Exception) -> bool:
@@ -258,6 +263,20 @@ def database_url(gradebook: str | Path) -> str:
     return text if "://" in text else f"sqlite:///{Path(text).resolve()}"
 
 
+class GradebookUnavailable(OSError):
+    """The gradebook's database cannot be opened: no such server, database or driver."""
+
+
+def shown_url(url: str) -> str:
+    """A gradebook's address as it may be printed: without the password it may hold."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(with_installed_driver(url)).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL: a file path, printed as is
+        return url
+
+
 def with_installed_driver(url: str) -> str:
     """A PostgreSQL URL without a driver (``postgresql://``, or ``postgres://`` as some hosts
     give it) names psycopg 3, the driver the grader's pinned packages install, unless the
@@ -274,7 +293,13 @@ def with_installed_driver(url: str) -> str:
 
 class Gradebook:
     def __init__(self, url: str) -> None:
-        self.engine = create_engine(with_installed_driver(url), future=True)
+        try:
+            self.engine = create_engine(with_installed_driver(url), future=True)
+        except (ArgumentError, NoSuchModuleError, ImportError) as error:
+            raise GradebookUnavailable(
+                f"cannot open the gradebook {shown_url(url)}: {_first_line(error)}. A shared "
+                "gradebook's address is postgresql://USER@HOST/DATABASE (the installed "
+                "psycopg 3 driver); a file's is given with --gradebook FILE") from error
         if self.engine.dialect.name == "sqlite":
             @event.listens_for(self.engine, "connect")
             def _sqlite_pragmas(connection, _record):  # durable, and safe with readers
@@ -283,8 +308,15 @@ class Gradebook:
                 cursor.execute("PRAGMA synchronous=FULL")
                 cursor.close()
         self.url = url
-        self._check_integrity()
-        metadata.create_all(self.engine)
+        try:
+            self._check_integrity()
+            metadata.create_all(self.engine)
+        except OperationalError as error:
+            self.engine.dispose()
+            raise GradebookUnavailable(
+                f"cannot open the gradebook {shown_url(url)}: {_first_line(error.orig)}. Check "
+                "that the server is running at that address and that the database exists "
+                "(PostgreSQL: createdb DATABASE); nothing was graded or exported") from error
 
     def _check_integrity(self) -> None:
         """Refuse a gradebook holding anything the grader did not make.

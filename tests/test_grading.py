@@ -514,6 +514,11 @@ def test_the_command_line_grades_on_a_scheduler_address(setting, graded, cluster
               for line in done.stdout.splitlines()}
     assert scores == {name: graded["results"][name].score for name in scores}
     assert len(scores) == 3
+    doctor = subprocess.run([sys.executable, "-m", "autograder", "doctor", "--scheduler",
+                             cluster.scheduler.address], capture_output=True, text=True,
+                            timeout=120)
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    assert doctor.stdout.count("each submission contained") == 2  # one report per worker
 
 
 def test_a_cluster_whose_workers_cannot_contain_is_refused(setting, tmp_path):
@@ -533,6 +538,10 @@ def test_a_cluster_whose_workers_cannot_contain_is_refused(setting, tmp_path):
             distributed.Client(local) as client:
         with pytest.raises(ContainmentUnavailable, match="1 of the cluster's 1 workers"):
             _on_cluster(client, setting["tests"], folder, tmp_path / "g.db")
+        doctor = subprocess.run([sys.executable, "-m", "autograder", "doctor", "--scheduler",
+                                 local.scheduler_address], capture_output=True, text=True,
+                                timeout=120)
+        assert doctor.returncode == 1 and "1 of 1 workers cannot contain" in doctor.stdout
         with Gradebook(database_url(tmp_path / "g.db")) as gradebook:
             assert gradebook.results(ASSIGNMENT) == []  # nothing was sent, nothing recorded
         # Told --unsafe, it grades (each submission still in a process of its own).

@@ -28,10 +28,15 @@ def server():
         yield url
 
 
-def _autograder(*args: str) -> subprocess.CompletedProcess:
+# A password in the address (the server here trusts its socket and ignores it): never printed.
+PASSWORD = "not-for-the-screen"
+
+
+def _autograder(*args: str, status: int = 0) -> subprocess.CompletedProcess:
     done = subprocess.run([sys.executable, "-m", "autograder", *args], capture_output=True,
                           text=True, timeout=900)
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.returncode == status, done.stderr[-2000:]
+    assert PASSWORD not in done.stdout + done.stderr
     return done
 
 
@@ -66,6 +71,12 @@ def _everything(where: list[str], folder, zip_path, out) -> dict:
     return {"lines": lines, "files": files, "report": report.stdout}
 
 
+def _plain(url: str) -> str:
+    """The address as a hosting service gives it: no driver named (psycopg 3 is taken), and
+    a password."""
+    return url.replace("postgresql+psycopg://grader@", f"postgresql://grader:{PASSWORD}@")
+
+
 @pytest.fixture(scope="module")
 def both(built_assignments, server, tmp_path_factory):
     _, output = built_assignments[ASSIGNMENT.name]
@@ -81,7 +92,7 @@ def both(built_assignments, server, tmp_path_factory):
         "sqlite": _everything(["--gradebook", str(sqlite_file)], folder,
                               output.autograder_zip, base / "sqlite"),
         # As a hosting service gives the address: no driver named (psycopg 3 is taken).
-        "postgres": _everything(["--db-url", server.replace("+psycopg", "")], folder,
+        "postgres": _everything(["--db-url", _plain(server)], folder,
                                 output.autograder_zip, base / "postgres"),
         "sqlite_url": database_url(sqlite_file), "server": server,
     }
@@ -112,7 +123,7 @@ def test_postgres_round_trips_a_run_a_review_import_and_every_export(both):
     for name, content in postgres["files"].items():
         assert content == sqlite["files"][name], name
     assert "alice" in postgres["files"]["canvas"]
-    assert postgres["report"].replace(both["server"].replace("+psycopg", ""), "") == \
+    assert postgres["report"].replace(_plain(both["server"]).replace(PASSWORD, "***"), "") == \
         sqlite["report"].replace(both["sqlite_url"], "")
 
 
@@ -182,3 +193,15 @@ def test_two_markers_at_once_lose_no_mark(both):
     shared_history = [h for h in history if h["submission"] == shared[0]]
     assert {h["entered_by"] for h in shared_history} == {"ta-1", "ta-2"}
     assert len(shared_history) == 80
+
+
+def test_a_gradebook_that_cannot_be_opened_is_named_without_a_traceback(both, tmp_path):
+    missing = _plain(both["server"]).replace("/gradebook?", "/no_such_database?")
+    done = _autograder("export", ASSIGNMENT.name, "--format", "canvas", "--out",
+                       str(tmp_path / "x.csv"), "--db-url", missing, status=2)
+    assert 'database "no_such_database" does not exist' in done.stderr
+    assert "createdb" in done.stderr and "Traceback" not in done.stderr
+    other_driver = both["server"].replace("+psycopg", "+psycopg2")
+    done = _autograder("report", ASSIGNMENT.name, "--db-url", other_driver, status=2)
+    assert "postgresql://USER@HOST/DATABASE" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "x.csv").exists()
