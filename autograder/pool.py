@@ -192,8 +192,9 @@ def execution_from(reply: dict | None, ended: dict, limits: Limits, oom_killed: 
             reason = (f"{stopped} cell(s) ran past {limits.cell_timeout_s:g} s and were "
                       f"stopped; " + reason).rstrip("; ")
     modules = reply.get("modules") if isinstance(reply.get("modules"), list) else []
+    draws = reply.get("draws") if isinstance(reply.get("draws"), list) else []
     return Execution(status, reason[:400], reply.get("payload"), duration, peak, errors,
-                     modules=modules, results=reply.get("results"))
+                     modules=modules, results=reply.get("results"), draws=draws)
 
 
 class WarmPool:
@@ -275,7 +276,7 @@ class WarmPool:
                         continue
                     del running[run.slot]
                     execution = _finish(run, limits)
-                    _import_for_next_scorers(execution)
+                    _import_for_next_scorers(execution, self.support_dir)
                     slot = run.slot
                     if run.ended.get("worker_died"):
                         slot = self._replace(slot)
@@ -339,12 +340,24 @@ def prepare_scorers() -> None:
         pass
 
 
-def _import_for_next_scorers(execution: Execution) -> None:
+def _import_for_next_scorers(execution: Execution, support_dir: Path | None = None) -> None:
     """The library submodules a notebook loaded (numpy's, pandas', matplotlib's, whose import
-    does nothing else), imported once in the grader for the scorers forked after it."""
+    does nothing else), imported once in the grader for the scorers forked after it; and the
+    course's generated tables its tests drew, drawn once here for the same reason."""
+    import sys
+
     from autograder.otter_compat import import_library_modules
 
     import_library_modules(execution.modules)
+    data = sys.modules.get("learner_tools.data")
+    if execution.draws and data is not None and hasattr(data, "draw_ahead"):
+        folders = [Path(support_dir) / "datasets"] if support_dir else []
+        try:
+            folders.append(data.data_dir())
+        except Exception:  # noqa: BLE001 - no datasets beside the package here
+            pass
+        data.draw_ahead(execution.draws, folders)
+        execution.draws = []
 
 
 def _read_reply(run: _Running) -> None:

@@ -83,6 +83,7 @@ class Execution:
     cell_errors: list[str] = field(default_factory=list)
     modules: list = field(default_factory=list)  # the library submodules the notebook loaded
     results: dict | None = None  # question results as data, once scored
+    draws: list = field(default_factory=list)  # generated tables the tests drew
 
 
 def import_data_stack() -> None:

@@ -202,8 +202,49 @@ def generated_dataset(generator: str, name: str, seed: int) -> pd.DataFrame:
                       _file_key(folder / f"{generator}.py")).copy()
 
 
+# The tables drawn in this process, as (generator, name, seed, folder, file key): a grader
+# that forks a scorer per submission learns from the first scorers what to draw ahead
+# (:func:`draw_ahead`), so that later scorers start with it (autograder.pool).
+_DRAWN_HERE: dict[tuple, list] = {}
+MAX_DRAWS_AHEAD = 16
+
+
+def generated_draws() -> list[list]:
+    """What :func:`generated_dataset` drew in this process (not what it found already drawn),
+    the latest last."""
+    return list(_DRAWN_HERE.values())[-MAX_DRAWS_AHEAD:]
+
+
+def draw_ahead(draws: list, folders: list[str | Path]) -> None:
+    """Draw these tables now, in a process that forks: every fork then finds them drawn.
+
+    Why: an assignment's checks draw other months' data from a generator (about half a second
+    each), and a grader forks a fresh scorer for each submission, which would draw them again.
+    Only tables of generators in ``folders`` are drawn, from the generator file as it is now
+    (its key must match), so what a fork finds is exactly what it would have drawn itself.
+    """
+    allowed = {str(Path(f).resolve()) for f in folders}
+    for draw in list(draws)[:MAX_DRAWS_AHEAD]:
+        try:
+            generator, name, seed, folder, key = draw
+            if not (isinstance(generator, str) and generator.isidentifier()
+                    and isinstance(name, str) and isinstance(seed, int)
+                    and folder in allowed):
+                continue
+            file_key = _file_key(Path(folder) / f"{generator}.py")
+            if list(file_key) == list(key):
+                _generated(generator, name, seed, folder, file_key)
+        except Exception:  # noqa: BLE001 - only a head start: a fork draws for itself
+            continue
+
+
 @lru_cache(maxsize=8)
 def _generated(generator: str, name: str, seed: int, folder: str, _file: tuple) -> pd.DataFrame:
+    _DRAWN_HERE.pop((generator, name, seed, folder, _file), None)
+    _DRAWN_HERE[(generator, name, seed, folder, _file)] = [generator, name, seed, folder,
+                                                           list(_file)]
+    while len(_DRAWN_HERE) > MAX_DRAWS_AHEAD:
+        del _DRAWN_HERE[next(iter(_DRAWN_HERE))]
     rows = _generated_tables(generator, seed, folder, _file)[name]
     resource = _resource(name, Path(folder))
     missing = set(resource["schema"].get("missingValues", [""]))

@@ -155,3 +155,27 @@ def test_a_generated_dataset_is_typed_like_the_shipped_file_and_differs_by_seed(
     assert other.dtypes.equals(shipped.dtypes) and len(other) != len(shipped)
     with pytest.raises(lt.DatasetError, match="no dataset generator"):
         lt.generated_dataset("no_such_generator", "portal_sign_ins", 1)
+
+
+def test_tables_drawn_ahead_are_exactly_a_fresh_draw(tmp_path):
+    """A grader draws ahead what its scorers drew, for the next ones: only from the course's
+    own generators, only while the generator file is unchanged, and the same table."""
+    from learner_tools import data
+
+    data._generated.cache_clear()
+    fresh = lt.generated_dataset("portal_security", "benefit_callers", 31)
+    draws = [d for d in data.generated_draws() if d[2] == 31]
+    assert len(draws) == 1
+    data._generated.cache_clear()
+    data.draw_ahead(draws, [tmp_path])  # not an allowed folder: nothing drawn
+    assert data._generated.cache_info().currsize == 0
+    stale = [[*d[:4], [d[4][0], 0, 0]] for d in draws]  # the generator file has changed
+    data.draw_ahead(stale, [data.data_dir()])
+    assert data._generated.cache_info().currsize == 0
+    data.draw_ahead([["os.system", "x", 1, str(data.data_dir().resolve()), []]],
+                    [data.data_dir()])
+    assert data._generated.cache_info().currsize == 0
+    data.draw_ahead(draws, [data.data_dir()])
+    assert data._generated.cache_info().currsize == 1
+    pd.testing.assert_frame_equal(
+        lt.generated_dataset("portal_security", "benefit_callers", 31), fresh)
