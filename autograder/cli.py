@@ -29,6 +29,8 @@
                                          where the class stands; each question's scores
     autograder similarity NAME SUBMISSIONS
                                          answers (nearly) the same across the class
+    autograder hub-links --hub URL --repository URL [--format markdown|csv]
+                                         an nbgitpuller link for each notebook learners open
     autograder nbgrader [NAME ...] --out COURSE
                                          export assignments as an nbgrader course
 """
@@ -226,6 +228,24 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     if not diagnosis.contained:
         print("`autograder grade` refuses to run here unless given --unsafe.")
     return 0 if diagnosis.contained else 1
+
+
+def _cmd_hub_links(args: argparse.Namespace) -> int:
+    import csv
+
+    from autograder.hub_links import links_table
+
+    rows = links_table(args.root, args.hub, args.repository, branch=args.branch,
+                       interface=args.interface)
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["notebook", "link"])
+        writer.writerows(rows)
+    else:
+        print("| Notebook | Link |\n|---|---|")
+        for notebook, link in rows:
+            print(f"| `{notebook}` | [open on the hub]({link}) |")
+    return 0
 
 
 def _cmd_nbgrader(args: argparse.Namespace) -> int:
@@ -471,6 +491,15 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--scheduler", metavar="ADDRESS",
                         help="report on every worker of this Dask cluster instead")
     doctor.set_defaults(func=_cmd_doctor)
+    hub = sub.add_parser("hub-links", help="an nbgitpuller link for every notebook learners "
+                                           "open, for a course run on a JupyterHub")
+    hub.add_argument("--hub", required=True, help="the hub's address (https://hub.example.ca)")
+    hub.add_argument("--repository", required=True,
+                     help="the course repository's address, as git clones it")
+    hub.add_argument("--branch", default="main")
+    hub.add_argument("--interface", choices=["lab", "notebook"], default="lab")
+    hub.add_argument("--format", choices=["markdown", "csv"], default="markdown")
+    hub.set_defaults(func=_cmd_hub_links)
     nbg = sub.add_parser("nbgrader", help="export assignments as an nbgrader course")
     nbg.add_argument("names", nargs="*", help="assignment names (default: all)")
     nbg.add_argument("--out", type=Path, required=True, help="the course folder to write")
