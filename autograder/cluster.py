@@ -164,32 +164,32 @@ def grade_on_worker(plugin_name: str, submission, cells: list[str],
     return get_worker().plugins[plugin_name].grade(submission, cells, quiet)
 
 
-def containment_on_worker() -> tuple[bool, str]:
-    """This worker's containment, as ``autograder doctor`` reports it."""
+def diagnosis_on_worker() -> tuple[bool, str, list[str]]:
+    """This worker's containment, as ``autograder doctor`` reports it: (contained, why not,
+    the report's lines)."""
     from autograder.containment import diagnose
 
     diagnosis = diagnose()
-    return diagnosis.contained, diagnosis.problem
+    return diagnosis.contained, diagnosis.problem, diagnosis.lines()
 
 
-def _doctor_report() -> tuple[bool, list[str]]:
-    from autograder.containment import diagnose
+def connect(scheduler: str):
+    """A client of the scheduler at this address, or an error that names it."""
+    from distributed import Client
 
-    diagnosis = diagnose()
-    return diagnosis.contained, diagnosis.lines()
+    try:
+        return Client(scheduler)
+    except OSError as error:
+        raise OSError(f"could not reach the Dask scheduler at {scheduler} ({error}): check its "
+                      "address (tcp://HOST:8786) and that it is running; nothing was done"
+                      ) from error
 
 
 def doctor_on_workers(scheduler: str) -> dict[str, tuple[bool, list[str]]]:
     """``autograder doctor`` on every worker of a cluster: worker -> (contained, lines)."""
-    from distributed import Client
-
-    try:
-        client = Client(scheduler)
-    except OSError as error:
-        raise OSError(f"could not reach the Dask scheduler at {scheduler} ({error}): check its "
-                      "address (tcp://HOST:8786) and that it is running") from error
-    with client:
-        return client.run(_doctor_report)
+    with connect(scheduler) as client:
+        return {worker: (contained, lines) for worker, (contained, _problem, lines)
+                in client.run(diagnosis_on_worker).items()}
 
 
 class DaskEngine:
@@ -212,12 +212,7 @@ class DaskEngine:
         if not pending:
             return
         owned = not isinstance(self.scheduler, Client)
-        try:
-            client = Client(self.scheduler) if owned else self.scheduler
-        except OSError as error:
-            raise OSError(f"could not reach the Dask scheduler at {self.scheduler} ({error}): "
-                          "check its address (tcp://HOST:8786) and that it is running; "
-                          "nothing was graded") from error
+        client = connect(self.scheduler) if owned else self.scheduler
         try:
             client.wait_for_workers(1, timeout=self.wait_for_workers_s)
             self._check_containment(client, unsafe)
@@ -237,8 +232,8 @@ class DaskEngine:
 
     @staticmethod
     def _check_containment(client, unsafe: bool) -> None:
-        found = client.run(containment_on_worker)
-        missing = {address: problem for address, (contained, problem) in found.items()
+        found = client.run(diagnosis_on_worker)
+        missing = {address: problem for address, (contained, problem, _lines) in found.items()
                    if not contained}
         if missing and not unsafe:
             listed = "; ".join(f"{address}: {problem}" for address, problem in
